@@ -1,0 +1,56 @@
+package accounts
+
+import (
+	"time"
+
+	"github.com/tokenring/tokenring/flow"
+)
+
+// Account is one linked account as the index file stores it. It holds no
+// secret: listing accounts and counting down never needs the keyring.
+type Account struct {
+	Name          string            `json:"name"`
+	Provider      flow.Provider     `json:"provider"` // the provider with its overrides, as linked
+	Scopes        []string          `json:"scopes,omitempty"`
+	LinkedAt      time.Time         `json:"linked_at"`
+	AccessExpiry  time.Time         `json:"access_expiry,omitempty"` // zero: does not expire
+	ExpirySource  flow.ExpirySource `json:"expiry_source,omitempty"`
+	AccessIssued  time.Time         `json:"access_issued,omitempty"` // when the current access token was issued
+	RefreshExpiry time.Time         `json:"refresh_expiry,omitempty"`
+	HasRefresh    bool              `json:"has_refresh_token"`
+	HasIDToken    bool              `json:"has_id_token,omitempty"`
+	LastRefresh   time.Time         `json:"last_refresh,omitempty"`
+	LastError     string            `json:"last_error,omitempty"`   // cleaned, secret-free
+	NeedsRelink   bool              `json:"needs_relink,omitempty"` // refresh answered invalid_grant
+}
+
+// Secret is the one keyring item of an account.
+type Secret struct {
+	Token        flow.Token `json:"token"`
+	ClientSecret string     `json:"client_secret,omitempty"`
+	APIKey       string     `json:"api_key,omitempty"`
+}
+
+// Secrets returns what the Exchanger needs.
+func (s Secret) Secrets() flow.Secrets {
+	return flow.Secrets{ClientSecret: s.ClientSecret, APIKey: s.APIKey}
+}
+
+// String never shows a secret.
+func (s Secret) String() string { return "accounts.Secret{redacted}" }
+
+// GoString keeps %#v from leaking as well.
+func (s Secret) GoString() string { return s.String() }
+
+// Status is an account's state at a given moment.
+type Status int
+
+const (
+	StatusValid        Status = iota // has a token that is not near expiry
+	StatusExpiringSoon               // inside the refresh window
+	StatusExpired                    // past expiry
+	StatusNoExpiry                   // the token does not expire
+	StatusRefreshing                 // a refresh is running in this process
+	StatusNeedsRelink                // refresh answered invalid_grant
+	StatusError                      // the last refresh failed for another reason
+)
