@@ -41,8 +41,12 @@ const (
 // plain data: presets build one, config.toml declares one, OIDC discovery
 // fills one in. It holds no secret.
 type Provider struct {
-	ID            string `json:"id" toml:"id"` // "warhorn", "dressipi", or a config name
-	DisplayName   string `json:"display_name,omitempty" toml:"display_name"`
+	ID          string `json:"id" toml:"id"` // "warhorn", "dressipi", or a config name
+	DisplayName string `json:"display_name,omitempty" toml:"display_name"`
+	Description string `json:"description,omitempty" toml:"description"` // one line for `tokenring providers` and the wizard
+	// NeedsBaseURL says the endpoints hang off a per-customer BaseURL that the
+	// user must give (--base-url); Dressipi. Set on presets only.
+	NeedsBaseURL  bool   `json:"needs_base_url,omitempty" toml:"needs_base_url"`
 	Issuer        string `json:"issuer,omitempty" toml:"issuer"`     // OIDC issuer, when known
 	BaseURL       string `json:"base_url,omitempty" toml:"base_url"` // per-customer base URL (Dressipi)
 	AuthURL       string `json:"auth_url,omitempty" toml:"auth_url"`
@@ -82,7 +86,10 @@ type Overrides struct {
 	TokenURL      string
 	RevocationURL string
 	DeviceAuthURL string
-	Scopes        []string
+	Scopes        []string // nil: keep the preset's; non-nil (even empty): replace them
+	// Grant switches how the first token is obtained, e.g. Warhorn's
+	// application tokens by client_credentials. Empty keeps the preset's.
+	Grant Grant
 }
 
 // Secrets are what a provider may need that must stay in the keyring.
