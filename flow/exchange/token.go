@@ -1,0 +1,173 @@
+package exchange
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenring/tokenring/flow"
+)
+
+// maxExpiresIn caps expires_in as x/oauth2 does (int32 seconds, ~68 years).
+const maxExpiresIn = math.MaxInt32
+
+// errNoAccessToken and friends are the reader's own failures; the caller
+// wraps them into a sentence naming the provider.
+var (
+	errNoAccessToken = errors.New("the reply has no access_token")
+	errBadTokenChars = errors.New("a token in the reply contains control characters or spaces")
+)
+
+// readToken turns a successful token reply into a flow.Token. It is the one
+// place that reads token replies: base holds x/oauth2's typed fields (may be
+// empty), raw(key) the reply's fields (oauth2.Token.Extra, or a decoded JSON
+// map in the fuzz test), now the clock.
+//
+// Rules: access_token required; token_type kept as sent; refresh_token,
+// id_token, scope (a string, or a JSON array of strings); expires_in as a
+// number or a numeric string — a positive value sets Expiry = now +
+// expires_in (capped at 2^31-1 s); without one, the access token's own JWT
+// exp claim; else no expiry (ExpiryNone). refresh_expires_in likewise sets
+// RefreshExpiry. Tokens with control characters or whitespace are refused
+// (they could never be sent in a header anyway).
+func readToken(base *oauth2.Token, raw func(string) any, now time.Time) (*flow.Token, error) {
+	if base == nil {
+		base = &oauth2.Token{}
+	}
+	str := func(typed, key string) string {
+		if typed != "" {
+			return typed
+		}
+		s, _ := raw(key).(string)
+		return s
+	}
+	t := &flow.Token{
+		AccessToken:  str(base.AccessToken, "access_token"),
+		TokenType:    flow.Clean(str(base.TokenType, "token_type")),
+		RefreshToken: str(base.RefreshToken, "refresh_token"),
+		IssuedAt:     now,
+	}
+	t.IDToken, _ = raw("id_token").(string)
+	t.Scope = flow.Clean(scopeString(raw("scope")))
+	if t.AccessToken == "" {
+		return nil, errNoAccessToken
+	}
+	for _, s := range []string{t.AccessToken, t.RefreshToken, t.IDToken} {
+		if !isTokenChars(s) {
+			return nil, errBadTokenChars
+		}
+	}
+	secs, ok := seconds(raw("expires_in"))
+	flow.ResolveExpiry(t, secs, ok, now)
+	if secs, ok := seconds(raw("refresh_expires_in")); ok && t.RefreshToken != "" {
+		t.RefreshExpiry = now.Add(time.Duration(secs) * time.Second)
+	}
+	return t, nil
+}
+
+// seconds reads a positive lifetime given as a JSON number, an integer (from
+// a form-encoded reply) or a numeric string.
+func seconds(v any) (int64, bool) {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case int64:
+		f = float64(x)
+	case int:
+		f = float64(x)
+	case json.Number:
+		g, err := x.Float64()
+		if err != nil {
+			return 0, false
+		}
+		f = g
+	case string:
+		g, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return 0, false
+		}
+		f = g
+	default:
+		return 0, false
+	}
+	if math.IsNaN(f) || f < 1 {
+		return 0, false
+	}
+	if f > maxExpiresIn {
+		f = maxExpiresIn
+	}
+	return int64(f), true
+}
+
+func scopeString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			if s, ok := e.(string); ok && s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	return ""
+}
+
+// isTokenChars: printable ASCII without space (RFC 6749 VSCHAR minus
+// space, which covers b64token and JWTs).
+func isTokenChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// oauthError reads an RFC 6749 §5.2 error out of an x/oauth2 error, cleaned.
+func oauthError(err error) *flow.OAuthError {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.ErrorCode == "" {
+		return nil
+	}
+	status := 0
+	if re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	return newOAuthError(re.ErrorCode, re.ErrorDescription, re.ErrorURI, status)
+}
+
+// Length caps for text from a server that ends up on screen.
+const (
+	maxCodeLen = 64
+	maxDescLen = 300
+	maxURILen  = 200
+)
+
+func newOAuthError(code, desc, uri string, status int) *flow.OAuthError {
+	return &flow.OAuthError{
+		Code:        cut(flow.Clean(code), maxCodeLen),
+		Description: cut(flow.Clean(desc), maxDescLen),
+		URI:         cut(flow.Clean(uri), maxURILen),
+		Status:      status,
+	}
+}
+
+// cut shortens s to at most n bytes on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
