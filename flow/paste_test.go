@@ -8,10 +8,10 @@ import (
 
 func TestParsePasteAccepts(t *testing.T) {
 	tests := []struct {
-		name, in  string
-		code      string
-		state     string
-		hasState  bool
+		name, in string
+		code     string
+		state    string
+		hasState bool
 	}{
 		{"bare code", "muCvSdwVv4UiSWM2QHn3W64J", "muCvSdwVv4UiSWM2QHn3W64J", "", false},
 		{"bare code with whitespace and newline", "  \tmuCvSdwVv4UiSWM2QHn3W64J\r\n", "muCvSdwVv4UiSWM2QHn3W64J", "", false},
