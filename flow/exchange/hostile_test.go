@@ -310,12 +310,16 @@ func TestFailedExchangeIsNotRetried(t *testing.T) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="x"`)
 			jsonReply(401, `{"error":"invalid_client"}`)(w, r)
 		},
-		"500 json":      jsonReply(500, `{}`),
-		"502 text":      func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad gateway", 502) },
-		"error in 200":  jsonReply(200, `{"error":"invalid_grant"}`),
-		"no token":      jsonReply(200, `{"token_type":"bearer"}`),
-		"redirect 307":  func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/token2", http.StatusTemporaryRedirect) },
-		"redirect 308":  func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/token", http.StatusPermanentRedirect) },
+		"500 json":     jsonReply(500, `{}`),
+		"502 text":     func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad gateway", 502) },
+		"error in 200": jsonReply(200, `{"error":"invalid_grant"}`),
+		"no token":     jsonReply(200, `{"token_type":"bearer"}`),
+		"redirect 307": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/token2", http.StatusTemporaryRedirect)
+		},
+		"redirect 308": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/token", http.StatusPermanentRedirect)
+		},
 		"bad json":      jsonReply(200, `{"access_token":`),
 		"number token":  jsonReply(200, `{"access_token":12345}`),
 		"control chars": jsonReply(200, `{"access_token":"a\nb"}`),
