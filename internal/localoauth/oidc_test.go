@@ -241,7 +241,7 @@ func TestOIDCClientAuthentication(t *testing.T) {
 	var all []resp
 	for _, x := range []resp{
 		postBasic(basic, cc, oID, "wrong"),
-		post(t, basic.URL+"/token", oForm(oSecret, "grant_type", "client_credentials")), // post on a basic server
+		post(t, basic.URL+"/token", oForm(oSecret, "grant_type", "client_credentials")),                     // post on a basic server
 		postBasic(basic, oForm(oSecret, "grant_type", "client_credentials"), oID, url.QueryEscape(oSecret)), // both methods
 		postBasic(basic, oForm("", "grant_type", "client_credentials", "client_id", "other"), oID, url.QueryEscape(oSecret)),
 	} {
