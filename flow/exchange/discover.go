@@ -86,11 +86,10 @@ func (c *Client) Discover(ctx context.Context, issuer string, base flow.Provider
 			continue
 		}
 		if _, err := checkEndpoint(opDiscover, ep.v); err != nil {
-			kind := flow.ErrBadResponse
 			if errors.Is(err, flow.ErrInsecure) {
-				kind = flow.ErrInsecure
+				return base, st.fail(flow.ErrInsecure, nil, "the discovery document of %s lists a %s that is not https (or http on loopback)", st.host, ep.name)
 			}
-			return base, st.fail(kind, nil, "the discovery document of %s lists a %s that is not https (or http on loopback)", st.host, ep.name)
+			return base, st.fail(flow.ErrBadResponse, nil, "the discovery document of %s lists a %s that is not an absolute URL", st.host, ep.name)
 		}
 	}
 
