@@ -177,7 +177,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		st.tooLarge = true
 		return nil, errTooLarge
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, t.max+1))
+	body, err := readCapped(resp.Body, resp.ContentLength, t.max)
 	resp.Body.Close()
 	if err != nil {
 		st.transportErr = err
@@ -195,6 +195,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.ContentLength = int64(len(body))
 	resp.Header.Del("Content-Length")
 	return resp, nil
+}
+
+// readCapped reads at most max+1 bytes; with a known length (already
+// checked against max) it allocates the buffer once.
+func readCapped(r io.Reader, length, max int64) ([]byte, error) {
+	if length < 0 {
+		return io.ReadAll(io.LimitReader(r, max+1))
+	}
+	buf := make([]byte, length, length+1)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	// A body longer than its Content-Length is the transport's business;
+	// net/http stops at Content-Length.
+	return buf, nil
 }
 
 // prepare validates endpoint and returns the call record, a context with the
