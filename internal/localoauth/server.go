@@ -329,18 +329,25 @@ type call struct {
 	r      *http.Request
 	form   url.Values // body form (nil unless the body is form-encoded and parses)
 	isForm bool
-	idx    int // index in s.reqs
-	status int
-	errc   string
+	// badForm: form-encoded but does not parse; tooBig: body over 1 MiB
+	badForm, tooBig bool
+	idx             int // index in s.reqs
+	status          int
+	errc            string
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	c := &call{w: w, r: r, status: http.StatusOK}
+	if len(body) > maxBody {
+		body, c.tooBig = body[:maxBody], true
+	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "application/x-www-form-urlencoded" {
-		if f, err := url.ParseQuery(string(body)); err == nil {
-			c.form, c.isForm = f, true
+	if mt == "application/x-www-form-urlencoded" && !c.tooBig {
+		f, err := url.ParseQuery(string(body))
+		c.form, c.isForm, c.badForm = f, err == nil, err != nil
+		if err != nil {
+			c.form = nil
 		}
 	}
 	if strings.HasPrefix(r.URL.Path, "/_localoauth/") && s.control {
@@ -481,6 +488,14 @@ func (s *Server) postForm(c *call) bool {
 	}
 	if c.r.URL.RawQuery != "" {
 		s.oauthError(c, http.StatusBadRequest, "invalid_request", "parameters must be sent in the request body, not the query string")
+		return false
+	}
+	if c.tooBig {
+		s.oauthError(c, http.StatusRequestEntityTooLarge, "invalid_request", "the request body is larger than 1 MiB")
+		return false
+	}
+	if c.badForm {
+		s.oauthError(c, http.StatusBadRequest, "invalid_request", "the form body does not parse (bad percent-encoding)")
 		return false
 	}
 	if !c.isForm {

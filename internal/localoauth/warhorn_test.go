@@ -343,3 +343,19 @@ func TestEditTokenResponse(t *testing.T) {
 		t.Fatalf("edit not applied: %s", r.raw)
 	}
 }
+
+func TestMalformedBodies(t *testing.T) {
+	s := newWH(t, whSecret)
+	tok := s.URL + "/oauth/token"
+	for _, body := range []string{"grant_type=authorization_code&code=%zz", "a=" + strings.Repeat("x", 1<<20)} {
+		req, _ := http.NewRequest("POST", tok, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r := do(t, req)
+		if r.str("error") != "invalid_request" || r.status < 400 {
+			t.Fatalf("%d %s", r.status, r.raw)
+		}
+	}
+	if got := s.Requests()[1].Body; len(got) != 1<<20 {
+		t.Fatalf("recorded body length %d (cap 1 MiB)", len(got))
+	}
+}
