@@ -2,7 +2,32 @@
 // over real HTTP on 127.0.0.1: Warhorn, Dressipi and a generic OpenID Connect
 // provider (discovery, device flow, revocation). Tests of every package and
 // `tokenring demo` use them. Every request the servers refuse gets an RFC 6749
-// §5.2 JSON error; no error description ever carries a secret.
+// §5.2 JSON error (400, or 401 invalid_client); no error description ever
+// carries a secret. Every request is recorded (Requests, Count).
+//
+// Common to all token endpoints: POST only (405 otherwise), an
+// application/x-www-form-urlencoded body (not JSON, nothing in the query
+// string), no repeated parameter, grant_type matched exactly (case matters),
+// a body over 1 MiB refused. An authorization code is single-use and is spent
+// by ANY token request that presents it, failed or not; presenting it again
+// also revokes the tokens it produced (RFC 6749 §4.1.2). A code_verifier sent
+// for a code whose authorization request had no code_challenge is refused
+// (RFC 9700 §2.1.1).
+//
+// Warhorn: /oauth/authorize (response_type=code, client_id, exact redirect_uri,
+// state and scope required; scopes openid email profile; optional PKCE S256),
+// /oauth/token (client_secret_post only, Basic refused; code expires 60 s
+// after issue; response access_token + token_type "bearer" + id_token only
+// with openid, no expires_in, no refresh_token, Cache-Control: private,
+// no-store; client_credentials with the app's id/secret).
+//
+// Dressipi: x-api-key on every request (401 without); PKCE S256 mandatory;
+// redirect_uri exactly urn:ietf:wg:oauth:2.0:oob:auto at authorize and in
+// BOTH token grants (x/oauth2's refresh does not send it); client_id in the
+// body; HS256 JWT access tokens; refresh tokens rotate and each works once.
+//
+// OIDC: discovery, /authorize, /token, /revoke (RFC 7009), /device and
+// /device/verify (RFC 8628), /jwks, /userinfo; see OIDCOptions.
 package localoauth
 
 import (
