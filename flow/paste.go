@@ -259,6 +259,9 @@ func parseField(f string) fieldResult {
 		d, _ := one(params, "error_description")
 		u, _ := one(params, "error_uri")
 		oe := &OAuthError{Op: "authorization", Code: Clean(truncate(e, 100)), Description: Clean(d), URI: Clean(truncate(u, 300))}
+		if oe.Code == "" { // the error code was only control characters
+			oe.Code = "unreadable_error"
+		}
 		return fieldResult{kind: kindError, p: p, oerr: oe}
 	}
 	code, dup := one(params, "code")
