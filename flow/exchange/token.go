@@ -153,8 +153,12 @@ const (
 )
 
 func newOAuthError(code, desc, uri string, status int) *flow.OAuthError {
+	code = cut(flow.Clean(code), maxCodeLen)
+	if code == "" { // nothing printable was left
+		code = "unknown_error"
+	}
 	return &flow.OAuthError{
-		Code:        cut(flow.Clean(code), maxCodeLen),
+		Code:        code,
 		Description: cut(flow.Clean(desc), maxDescLen),
 		URI:         cut(flow.Clean(uri), maxURILen),
 		Status:      status,
