@@ -27,6 +27,9 @@ const (
 	opDiscover   = "discovery"
 )
 
+// maxTokenReply is x/oauth2's own cap on token replies.
+const maxTokenReply = 1 << 20
+
 const grantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 
 // reservedTokenParams are set by tokenring; flow.Provider.TokenParams may not
@@ -150,6 +153,11 @@ func (c *Client) tokenCall(ctx context.Context, op string, p flow.Provider, s fl
 	st, hc, err := c.prepare(ctx, op, p.TokenURL, p, s)
 	if err != nil {
 		return nil, err
+	}
+	// x/oauth2 silently truncates token replies at 1 MiB; refuse larger
+	// ones here instead of parsing a truncated (form-encoded) reply.
+	if t := hc.Transport.(*transport); t.max > maxTokenReply {
+		t.max = maxTokenReply
 	}
 	cctx, cancel := c.withTimeout(ctx)
 	defer cancel()

@@ -467,3 +467,18 @@ func TestCancelledContext(t *testing.T) {
 	}
 	wantRequests(t, cs, 1)
 }
+
+func TestTokenReplyCapStaysAt1MiB(t *testing.T) {
+	// With MaxBody raised, a token reply over 1 MiB is still refused rather
+	// than silently truncated by x/oauth2 (a form-encoded reply would parse).
+	body := "access_token=abc&pad=" + strings.Repeat("x", 1<<20)
+	cs := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+		io.WriteString(w, body)
+	})
+	c := testClient()
+	c.MaxBody = 8 << 20
+	_, err := exchangeOnce(t, c, cs)
+	wantKind(t, err, flow.ErrBadResponse)
+	wantRequests(t, cs, 1)
+}
