@@ -125,6 +125,7 @@ func (c *Client) baseTransport() http.RoundTripper {
 type call struct {
 	op   string // "code exchange", "refresh", ...
 	host string // provider host[:port], for messages
+	max  int64  // body cap in force
 
 	requests     int
 	status       int
@@ -219,7 +220,7 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 	if err != nil {
 		return nil, nil, err
 	}
-	st := &call{op: op, host: host}
+	st := &call{op: op, host: host, max: c.maxBody()}
 	t := &transport{
 		base:    c.baseTransport(),
 		headers: p.Headers,
@@ -320,7 +321,7 @@ func (c *Client) classify(ctx context.Context, st *call, err error, oerr *flow.O
 		return oerr
 	}
 	if st.tooLarge {
-		return st.fail(flow.ErrBadResponse, nil, "%s sent a reply larger than %s", st.host, sizeString(c.maxBody()))
+		return st.fail(flow.ErrBadResponse, nil, "%s sent a reply larger than %s", st.host, sizeString(st.max))
 	}
 	if st.transportErr != nil || (st.status == 0 && err != nil) {
 		terr := st.transportErr

@@ -481,4 +481,7 @@ func TestTokenReplyCapStaysAt1MiB(t *testing.T) {
 	_, err := exchangeOnce(t, c, cs)
 	wantKind(t, err, flow.ErrBadResponse)
 	wantRequests(t, cs, 1)
+	if !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Errorf("error %q should name the 1 MiB cap", err)
+	}
 }
