@@ -1,0 +1,129 @@
+// Package theme holds tokenring's palette and lipgloss styles. It adapts to
+// the terminal's background (light or dark, learnt from Bubble Tea's
+// BackgroundColorMsg) and honours NO_COLOR (https://no-color.org): with it,
+// no colour is emitted at all, and emphasis uses bold, faint and reverse only.
+package theme
+
+import (
+	"image/color"
+
+	"charm.land/lipgloss/v2"
+)
+
+// Palette is the set of colours, already resolved for one background.
+type Palette struct {
+	Accent  color.Color // brand colour: title, selection bar, keys
+	Text    color.Color
+	Muted   color.Color // secondary text
+	Subtle  color.Color // rules, separators
+	OK      color.Color // valid
+	Warn    color.Color // expiring soon, amber countdown
+	Danger  color.Color // expired, errors, red countdown
+	Info    color.Color // refreshing, neutral notices
+	Neutral color.Color // does not expire
+	SelBG   color.Color // background of the selected row
+}
+
+// Theme is every style the UI uses.
+type Theme struct {
+	Dark    bool
+	NoColor bool
+	P       Palette
+
+	Title     lipgloss.Style // app name in the header
+	Header    lipgloss.Style // table column headings
+	Muted     lipgloss.Style
+	Subtle    lipgloss.Style
+	Text      lipgloss.Style
+	Bold      lipgloss.Style
+	Selected  lipgloss.Style // the selected row (whole line)
+	Cursor    lipgloss.Style // the ▸ marker
+	Key       lipgloss.Style // a key name in prose ("press l")
+	OK        lipgloss.Style
+	Warn      lipgloss.Style
+	Danger    lipgloss.Style
+	Info      lipgloss.Style
+	Neutral   lipgloss.Style
+	Toast     lipgloss.Style // confirmation line
+	ToastErr  lipgloss.Style // error line
+	Box       lipgloss.Style // modal dialogs (unlock, confirm)
+	Panel     lipgloss.Style // wizard and detail frames
+	Label     lipgloss.Style // form labels and detail keys
+	Value     lipgloss.Style
+	URL       lipgloss.Style
+	Code      lipgloss.Style // user codes, token previews
+	HelpKey   lipgloss.Style
+	HelpDesc  lipgloss.Style
+	HelpSep   lipgloss.Style
+	Step      lipgloss.Style // wizard step indicator, inactive
+	StepOn    lipgloss.Style // wizard step indicator, active
+	FilterTag lipgloss.Style
+}
+
+// New builds the theme for a dark or light background; noColor drops all
+// colours (NO_COLOR).
+func New(dark, noColor bool) *Theme {
+	ld := lipgloss.LightDark(dark)
+	p := Palette{
+		Accent:  ld(lipgloss.Color("#5A3FD6"), lipgloss.Color("#A48BFF")),
+		Text:    ld(lipgloss.Color("#1F1F24"), lipgloss.Color("#E6E6EA")),
+		Muted:   ld(lipgloss.Color("#6B6B76"), lipgloss.Color("#9A9AA6")),
+		Subtle:  ld(lipgloss.Color("#C8C8D0"), lipgloss.Color("#44444C")),
+		OK:      ld(lipgloss.Color("#1A7F37"), lipgloss.Color("#4CD07D")),
+		Warn:    ld(lipgloss.Color("#9A6700"), lipgloss.Color("#F2B33D")),
+		Danger:  ld(lipgloss.Color("#CF222E"), lipgloss.Color("#FF6B6B")),
+		Info:    ld(lipgloss.Color("#0969DA"), lipgloss.Color("#58A6FF")),
+		Neutral: ld(lipgloss.Color("#57606A"), lipgloss.Color("#8FA3B8")),
+		SelBG:   ld(lipgloss.Color("#ECE8FF"), lipgloss.Color("#2A2540")),
+	}
+	t := &Theme{Dark: dark, NoColor: noColor, P: p}
+	s := lipgloss.NewStyle
+	fg := func(c color.Color) lipgloss.Style {
+		if noColor {
+			return s()
+		}
+		return s().Foreground(c)
+	}
+	t.Text = fg(p.Text)
+	t.Title = fg(p.Accent).Bold(true)
+	t.Header = fg(p.Muted).Bold(true)
+	t.Muted = fg(p.Muted)
+	t.Subtle = fg(p.Subtle)
+	t.Bold = s().Bold(true)
+	t.Cursor = fg(p.Accent).Bold(true)
+	t.Key = fg(p.Accent).Bold(true)
+	t.OK = fg(p.OK)
+	t.Warn = fg(p.Warn).Bold(true)
+	t.Danger = fg(p.Danger).Bold(true)
+	t.Info = fg(p.Info)
+	t.Neutral = fg(p.Neutral)
+	t.Toast = fg(p.OK)
+	t.ToastErr = fg(p.Danger)
+	t.Label = fg(p.Muted)
+	t.Value = fg(p.Text)
+	t.URL = fg(p.Info).Underline(true)
+	t.Code = fg(p.Accent).Bold(true)
+	t.HelpKey = fg(p.Muted).Bold(true)
+	t.HelpDesc = fg(p.Muted)
+	t.HelpSep = fg(p.Subtle)
+	t.Step = fg(p.Muted)
+	t.StepOn = fg(p.Accent).Bold(true).Underline(true)
+	t.FilterTag = fg(p.Accent)
+	if noColor {
+		t.Selected = s().Reverse(true)
+		t.Muted = s().Faint(true)
+		t.Label = s().Faint(true)
+		t.Header = s().Bold(true)
+		t.Subtle = s().Faint(true)
+		t.Danger = s().Bold(true)
+		t.Warn = s().Bold(true)
+		t.URL = s().Underline(true)
+		t.Box = s().Border(lipgloss.NormalBorder()).Padding(1, 2)
+		t.Panel = s().Border(lipgloss.NormalBorder()).Padding(0, 1)
+	} else {
+		t.Selected = s().Background(p.SelBG)
+		t.Box = s().Border(lipgloss.RoundedBorder()).BorderForeground(p.Accent).Padding(1, 2)
+		t.Panel = s().Border(lipgloss.RoundedBorder()).BorderForeground(p.Subtle).Padding(0, 1)
+	}
+	return t
+}

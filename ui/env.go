@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"os/exec"
+	"runtime"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/atotto/clipboard"
+	osc52 "github.com/aymanbagabas/go-osc52/v2"
+)
+
+// env answers questions about the session from its environment variables.
+type env struct{ get func(string) string }
+
+func newEnv(get func(string) string) env { return env{get: get} }
+
+func (e env) set(k string) bool { return e.get(k) != "" }
+
+func (e env) noColor() bool { return e.set("NO_COLOR") }
+
+func (e env) remote() bool {
+	return e.set("SSH_CONNECTION") || e.set("SSH_TTY") || e.set("SSH_CLIENT")
+}
+
+func (e env) hasDisplay() bool {
+	switch runtime.GOOS {
+	case "darwin", "windows":
+		return true
+	}
+	return e.set("DISPLAY") || e.set("WAYLAND_DISPLAY")
+}
+
+// local: a browser started here is in front of the user.
+func (e env) local() bool { return !e.remote() && e.hasDisplay() }
+
+func (e env) tmux() bool   { return e.set("TMUX") }
+func (e env) screen() bool { return e.set("STY") }
+
+// clipper writes the clipboard of the terminal the user sits at (OSC 52,
+// which also crosses SSH) and, when there is a display, the native one.
+type clipper struct {
+	env    env
+	native Clipboard
+}
+
+// osc52 returns the escape sequences that set the clipboard to text.
+//
+// Inside tmux it sends the plain sequence, which tmux takes into its paste
+// buffer (and forwards to the outer terminal) when `set -s set-clipboard on`,
+// followed by the same sequence wrapped in tmux's DCS passthrough, which
+// reaches the outer terminal when `allow-passthrough on` is set instead.
+// Inside GNU screen, which does not understand OSC 52, only the wrapped form
+// is sent. Elsewhere, the plain sequence.
+func (c clipper) osc52(text string) string {
+	s := osc52.New(text)
+	switch {
+	case c.env.tmux():
+		return s.String() + s.Tmux().String()
+	case c.env.screen():
+		return s.Screen().String()
+	}
+	return s.String()
+}
+
+// osc52Clear asks the terminal to clear its clipboard. (tmux keeps earlier
+// paste buffers of its own; the terminal's clipboard is cleared.)
+func (c clipper) osc52Clear() string {
+	s := osc52.Clear()
+	switch {
+	case c.env.tmux():
+		return s.String() + s.Tmux().String()
+	case c.env.screen():
+		return s.Screen().String()
+	}
+	return s.String()
+}
+
+const clipTimeout = 3 * time.Second
+
+func (c clipper) writeNative(parent context.Context, text string) tea.Cmd {
+	if c.native == nil {
+		return nil
+	}
+	nc := c.native
+	return func() tea.Msg {
+		return nativeClipMsg{err: withDeadline(parent, clipTimeout, func() error { return nc.WriteAll(text) })}
+	}
+}
+
+// clearNative empties the native clipboard if it still holds what was copied.
+func (c clipper) clearNative(parent context.Context, h [32]byte) tea.Cmd {
+	if c.native == nil {
+		return nil
+	}
+	nc := c.native
+	return func() tea.Msg {
+		_ = withDeadline(parent, clipTimeout, func() error {
+			cur, err := nc.ReadAll()
+			if err != nil || hashText(cur) != h {
+				return err
+			}
+			return nc.WriteAll("")
+		})
+		return clipClearedMsg{}
+	}
+}
+
+func hashText(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+var errTimeout = errors.New("it did not answer in time")
+
+// withDeadline runs fn, which cannot be cancelled, and gives up waiting
+// after d (the goroutine then finishes on its own).
+func withDeadline(parent context.Context, d time.Duration, fn func() error) error {
+	ctx, cancel := context.WithTimeout(parent, d)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return errTimeout
+	}
+}
+
+type systemClipboard struct{}
+
+func (systemClipboard) WriteAll(s string) error  { return clipboard.WriteAll(s) }
+func (systemClipboard) ReadAll() (string, error) { return clipboard.ReadAll() }
+
+// openBrowser starts the platform's URL opener and does not wait for it.
+// The URL goes as one argument, never through a shell.
+func openBrowser(_ context.Context, url string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() { _ = cmd.Wait() }()
+	return nil
+}

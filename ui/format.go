@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// countdown formats a positive duration for a countdown: "4m 12s",
+// "1h 05m", "3d 4h", "59s".
+func countdown(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm %02ds", s/60, s%60)
+	case s < 86400:
+		return fmt.Sprintf("%dh %02dm", s/3600, (s%3600)/60)
+	}
+	return fmt.Sprintf("%dd %dh", s/86400, (s%86400)/3600)
+}
+
+// shortDuration: "30s", "2m", "1h30m" for settings.
+func shortDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return "0s"
+	}
+	return s
+}
+
+// clock formats t relative to now: "15:04" today, "Jan 02" this year, else "2006-01-02".
+func clock(t, now time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	t = t.In(now.Location())
+	y1, m1, d1 := t.Date()
+	y2, m2, d2 := now.Date()
+	switch {
+	case y1 == y2 && m1 == m2 && d1 == d2:
+		return t.Format("15:04")
+	case y1 == y2:
+		return t.Format("Jan 02")
+	}
+	return t.Format("2006-01-02")
+}
+
+// stamp is a full timestamp with its distance from now, for the detail view.
+func stamp(t, now time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	d := t.Sub(now)
+	rel := ""
+	switch {
+	case d > time.Second:
+		rel = "in " + countdown(d)
+	case d < -time.Second:
+		rel = countdown(-d) + " ago"
+	default:
+		rel = "now"
+	}
+	return t.In(now.Location()).Format("2006-01-02 15:04:05 MST") + " (" + rel + ")"
+}
+
+// fit truncates s (plain or styled) to w cells and pads it with spaces to exactly w.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	n := ansi.StringWidth(s)
+	if n > w {
+		s = ansi.Truncate(s, w, "…")
+		n = ansi.StringWidth(s)
+	}
+	if n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// cut truncates without padding.
+func cut(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s
+}
+
+// wrapText wraps plain text to w cells, breaking long words (URLs) too.
+func wrapText(s string, w int) string {
+	if w < 10 {
+		w = 10
+	}
+	return ansi.Wrap(s, w, "")
+}
+
+// mask shows the first few characters of a secret and its length.
+func mask(s string) string {
+	if s == "" {
+		return "—"
+	}
+	r := []rune(s)
+	show := 6
+	if len(r) <= 12 {
+		show = 2
+	}
+	return string(r[:show]) + strings.Repeat("•", 8) + fmt.Sprintf("  (%d chars)", len(r))
+}
+
+func ansiHardwrap(s string, w int) string {
+	if w < 10 {
+		w = 10
+	}
+	return ansi.Hardwrap(s, w, false)
+}

@@ -1,0 +1,113 @@
+// Package ui is tokenring's terminal user interface (Bubble Tea v2): the
+// account list with live countdowns, the link wizard, the detail view, the
+// unlock prompt and help.
+//
+// The UI never does I/O in Update: every keyring, network, clipboard and
+// browser call runs in a tea.Cmd with a deadline and reports back with a
+// message naming the account (or the wizard attempt) it belongs to. It never
+// imports net/http: the network is reached through the Backend (an
+// *accounts.Store) and a flow.Exchanger.
+package ui
+
+import (
+	"context"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tokenring/tokenring/accounts"
+	"github.com/tokenring/tokenring/flow"
+)
+
+// Backend is what the UI needs from the account store. *accounts.Store
+// satisfies it; tests use an in-memory fake.
+type Backend interface {
+	Backend() accounts.BackendInfo
+	Accounts() ([]accounts.Account, error)
+	Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error
+	Secret(ctx context.Context, name string) (accounts.Secret, error)
+	Token(ctx context.Context, name string) (flow.Token, error)
+	Refresh(ctx context.Context, name string) (accounts.Account, error)
+	Remove(ctx context.Context, name string, revoke bool) error
+	Unlock(ctx context.Context, passphrase string) error
+	Status(a accounts.Account, now time.Time) accounts.Status
+	RefreshDue(a accounts.Account) time.Time
+}
+
+var _ Backend = (*accounts.Store)(nil)
+
+// Options configure the UI. Store is required; Exchanger is needed by the
+// link wizard (without it the wizard explains that linking is unavailable).
+type Options struct {
+	Store     Backend
+	Exchanger flow.Exchanger
+	// Providers are extra providers from config.toml, offered by the wizard
+	// after the built-in presets.
+	Providers []flow.Provider
+	Now       func() time.Time // nil: time.Now
+	// ClipboardClear is how long a copied secret stays on the clipboard;
+	// 0 means 30 s, negative means never clear.
+	ClipboardClear time.Duration
+	// Timeout bounds one keyring or network operation (default 20 s).
+	Timeout time.Duration
+	// Concurrency bounds background refreshes (default 4).
+	Concurrency int
+	// Demo marks `tokenring demo` (the header says so; the empty state does
+	// not suggest running the demo).
+	Demo bool
+	// Getenv reads the environment (TMUX, STY, SSH_*, DISPLAY, NO_COLOR, ...);
+	// nil: os.Getenv. Tests pass a fixed map.
+	Getenv func(string) string
+	// OpenURL opens a URL in the local browser; nil: xdg-open / open /
+	// rundll32, used only when the session is local.
+	OpenURL func(ctx context.Context, url string) error
+	// NativeClipboard writes (and reads, for clearing) the OS clipboard;
+	// nil: github.com/atotto/clipboard when a display is present.
+	NativeClipboard Clipboard
+	// Dark sets the initial background guess before the terminal answers
+	// (default true: most terminals are dark).
+	Light bool
+}
+
+// Clipboard is a native clipboard.
+type Clipboard interface {
+	WriteAll(text string) error
+	ReadAll() (string, error)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ClipboardClear == 0 {
+		o.ClipboardClear = 30 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 20 * time.Second
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	return o
+}
+
+// New returns the root model (for tests and for Run).
+func New(opts Options) *Model {
+	return newModel(opts.withDefaults())
+}
+
+// Run starts the TUI and blocks until the user quits or ctx ends.
+func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error {
+	m := New(opts)
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, progOpts...)...)
+	_, err := p.Run()
+	m.shutdown()
+	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
