@@ -1,0 +1,397 @@
+package accounts
+
+// config.toml: the user's settings file in the config directory. The account
+// index is a separate file that tokenring writes itself; config.toml is only
+// ever read.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/tokenring/tokenring/flow"
+)
+
+// ConfigFile is the name of the settings file in the config directory.
+const ConfigFile = "config.toml"
+
+// ErrConfigFile wraps every problem with config.toml (test with errors.Is).
+var ErrConfigFile = errors.New("config.toml is not valid")
+
+// DefaultClipboardClear is how long a copied token stays on the clipboard
+// when config.toml does not say.
+const DefaultClipboardClear = 30 * time.Second
+
+// FileConfig is what config.toml says. Every field is optional; the zero
+// value is "nothing configured".
+//
+//	[keyring]
+//	backend = "file"           # keychain, wincred, secret-service, kwallet, pass, keyctl, file
+//
+//	[refresh]
+//	fraction = 0.10            # refresh when 10% of the token's lifetime is left ...
+//	min = "30s"                # ... but at least 30 s ...
+//	max = "5m"                 # ... and at most 5 min ahead of expiry
+//
+//	[clipboard]
+//	clear_seconds = 30         # 0: never clear the clipboard
+//
+//	[providers.acme]           # a provider by OpenID Connect discovery
+//	issuer = "https://id.acme.example"
+//	client_id = "tokenring"
+//
+//	[providers.shop]           # a preset with overrides
+//	preset = "dressipi"
+//	base_url = "https://api.shop.example"
+//	client_id = "abc123"
+type FileConfig struct {
+	Keyring   KeyringConfig             `toml:"keyring"`
+	Refresh   RefreshConfig             `toml:"refresh"`
+	Clipboard ClipboardConfig           `toml:"clipboard"`
+	Providers map[string]ProviderConfig `toml:"providers"`
+
+	// Path is the file that was read ("" when there was none).
+	Path string `toml:"-"`
+}
+
+// KeyringConfig is the [keyring] table.
+type KeyringConfig struct {
+	// Backend is a 99designs/keyring backend name; TOKENRING_KEYRING wins
+	// over it. "" chooses automatically.
+	Backend string `toml:"backend"`
+}
+
+// RefreshConfig is the [refresh] table: the refresh-ahead policy.
+type RefreshConfig struct {
+	Fraction float64  `toml:"fraction"`
+	Min      Duration `toml:"min"`
+	Max      Duration `toml:"max"`
+}
+
+// ClipboardConfig is the [clipboard] table.
+type ClipboardConfig struct {
+	// ClearSeconds: how long a copied token stays on the clipboard; 0 means
+	// never clear; absent means 30 s.
+	ClearSeconds *int `toml:"clear_seconds"`
+}
+
+// ProviderConfig is one [providers.NAME] table: every field of
+// flow.Provider (same names as in flow.Provider's toml tags), plus Preset.
+//
+//   - preset = "warhorn" | "dressipi" | "generic": start from a built-in
+//     preset and override what is given;
+//   - no preset, issuer = "...": a generic provider whose endpoints come
+//     from OpenID Connect discovery when an account is linked;
+//   - no preset, auth_url + token_url (or token_url and grant =
+//     "client_credentials"): a generic provider declared in full.
+type ProviderConfig struct {
+	Preset        string `toml:"preset"`
+	flow.Provider        // promoted: display_name, auth_url, token_url, client_id, scopes, pkce, ...
+}
+
+// Duration is a time.Duration written in config.toml as a Go duration
+// string ("30s", "5m", "1m30s") or as a whole number of seconds.
+type Duration time.Duration
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (d *Duration) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case string:
+		p, err := time.ParseDuration(strings.TrimSpace(x))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (write it like \"30s\", \"5m\" or \"1m30s\")", x)
+		}
+		if p < 0 {
+			return fmt.Errorf("%q is negative", x)
+		}
+		*d = Duration(p)
+	case int64:
+		if x < 0 {
+			return fmt.Errorf("%d is negative", x)
+		}
+		if x > int64((100*365*24*time.Hour)/time.Second) {
+			return fmt.Errorf("%d seconds is too long", x)
+		}
+		*d = Duration(time.Duration(x) * time.Second)
+	default:
+		return fmt.Errorf("a duration is a string like \"30s\" or a number of seconds, not a %T", v)
+	}
+	return nil
+}
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+var providerNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// builtinIDs may not be redeclared in config.toml (declare a new name with
+// preset = "..." instead).
+var builtinIDs = []string{flow.PresetWarhorn, flow.PresetDressipi, flow.PresetGeneric, "custom", "oidc"}
+
+// LoadConfig reads dir/config.toml. A missing file gives the zero
+// FileConfig and no error. A malformed file, an unknown key (most likely a
+// typo), a value of the wrong type or an impossible setting is an error
+// wrapping ErrConfigFile that names the file and, where the TOML parser
+// knows it, the line.
+func LoadConfig(dir string) (FileConfig, error) {
+	path := filepath.Join(dir, ConfigFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return FileConfig{}, nil
+	}
+	if err != nil {
+		return FileConfig{}, fmt.Errorf("%w: cannot read %s: %v", ErrConfigFile, path, errors.Unwrap(err))
+	}
+	c, err := ParseConfig(string(data))
+	if err != nil {
+		return FileConfig{}, fmt.Errorf("%s: %w", path, err)
+	}
+	c.Path = path
+	return c, nil
+}
+
+// ParseConfig parses the text of a config.toml (see LoadConfig).
+func ParseConfig(text string) (FileConfig, error) {
+	var c FileConfig
+	md, err := toml.Decode(text, &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			msg := pe.Message
+			if msg == "" {
+				msg = pe.Error()
+			}
+			if pe.LastKey != "" {
+				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): %s", ErrConfigFile, pe.Position.Line, flow.Clean(pe.LastKey), flow.Clean(msg))
+			}
+			return FileConfig{}, fmt.Errorf("%w: line %d: %s", ErrConfigFile, pe.Position.Line, flow.Clean(msg))
+		}
+		return FileConfig{}, fmt.Errorf("%w: %s", ErrConfigFile, flow.Clean(err.Error()))
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, 0, len(und))
+		for _, k := range und {
+			keys = append(keys, k.String())
+		}
+		return FileConfig{}, fmt.Errorf("%w: unknown setting %s (check the spelling; README.md lists the settings)", ErrConfigFile, flow.Clean(strings.Join(keys, ", ")))
+	}
+	if err := c.check(); err != nil {
+		return FileConfig{}, err
+	}
+	return c, nil
+}
+
+func (c FileConfig) check() error {
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfigFile}, a...)...))
+	}
+	switch c.Keyring.Backend {
+	case "", "keychain", "wincred", "secret-service", "kwallet", "pass", "keyctl", "file":
+	default:
+		bad("[keyring] backend %q is not one of keychain, wincred, secret-service, kwallet, pass, keyctl, file", flow.Clean(c.Keyring.Backend))
+	}
+	r := c.Refresh
+	if r.Fraction < 0 || r.Fraction >= 1 {
+		bad("[refresh] fraction must be between 0 and 1 (0.1 = refresh when 10%% of the lifetime is left)")
+	}
+	if r.Min > 0 && r.Max > 0 && r.Min > r.Max {
+		bad("[refresh] min (%s) is larger than max (%s)", r.Min.D(), r.Max.D())
+	}
+	if cs := c.Clipboard.ClearSeconds; cs != nil && (*cs < 0 || *cs > 86400) {
+		bad("[clipboard] clear_seconds must be between 0 (never clear) and 86400")
+	}
+	for _, name := range c.providerNames() {
+		pc := c.Providers[name]
+		if !providerNameRE.MatchString(name) {
+			bad("[providers.%s]: a provider name uses letters, digits, '.', '_' and '-' (at most 64)", flow.Clean(name))
+			continue
+		}
+		for _, b := range builtinIDs {
+			if strings.EqualFold(name, b) {
+				bad("[providers.%s] redeclares a built-in provider: give it another name and write preset = %q", flow.Clean(name), flow.PresetGeneric)
+			}
+		}
+		if _, err := pc.resolve(name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c FileConfig) providerNames() []string {
+	names := make([]string, 0, len(c.Providers))
+	for n := range c.Providers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Policy returns the refresh policy config.toml asks for; fields it leaves
+// out are zero (the Store then uses its defaults).
+func (c FileConfig) Policy() Policy {
+	return Policy{Fraction: c.Refresh.Fraction, Min: c.Refresh.Min.D(), Max: c.Refresh.Max.D()}
+}
+
+// ClipboardClear is how long a copied token stays on the clipboard: 30 s
+// unless config.toml says otherwise; negative means never clear (what
+// clear_seconds = 0 asks for).
+func (c FileConfig) ClipboardClear() time.Duration {
+	cs := c.Clipboard.ClearSeconds
+	switch {
+	case cs == nil:
+		return DefaultClipboardClear
+	case *cs == 0:
+		return -1
+	}
+	return time.Duration(*cs) * time.Second
+}
+
+// ProviderList returns the providers config.toml declares, resolved (see
+// Provider), sorted by name.
+func (c FileConfig) ProviderList() []flow.Provider {
+	out := make([]flow.Provider, 0, len(c.Providers))
+	for _, n := range c.providerNames() {
+		if p, err := c.Providers[n].resolve(n); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Provider returns the provider config.toml declares under name (case
+// sensitive), with its preset applied and defaults filled in. Endpoints of a
+// provider declared by issuer alone are still empty: OpenID Connect
+// discovery (flow/exchange) fills them in when an account is linked.
+func (c FileConfig) Provider(name string) (flow.Provider, bool) {
+	pc, ok := c.Providers[name]
+	if !ok {
+		return flow.Provider{}, false
+	}
+	p, err := pc.resolve(name)
+	if err != nil { // check() refused it already when the file was loaded
+		return flow.Provider{}, false
+	}
+	return p, true
+}
+
+// resolve turns a [providers.NAME] table into a provider.
+func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
+	fail := func(format string, a ...any) (flow.Provider, error) {
+		return flow.Provider{}, fmt.Errorf("%w: [providers.%s] "+format, append([]any{ErrConfigFile, flow.Clean(name)}, a...)...)
+	}
+	var base flow.Provider
+	preset := strings.ToLower(strings.TrimSpace(pc.Preset))
+	switch preset {
+	case "":
+		if pc.Issuer == "" && pc.TokenURL == "" {
+			return fail("needs issuer = \"...\" (OpenID Connect discovery), auth_url and token_url, or preset = \"warhorn\" | \"dressipi\" | \"generic\"")
+		}
+		preset = flow.PresetGeneric
+	case "custom", "oidc":
+		preset = flow.PresetGeneric
+	}
+	found := false
+	for _, p := range flow.Presets() {
+		if p.ID == preset {
+			base, found = p, true
+		}
+	}
+	if !found {
+		return fail("preset %q is not a built-in provider (warhorn, dressipi, generic)", flow.Clean(pc.Preset))
+	}
+	if pc.ID != "" && pc.ID != name {
+		return fail("id %q differs from the table name; leave id out", flow.Clean(pc.ID))
+	}
+
+	q := pc.Provider
+	p := base.With(flow.Overrides{
+		BaseURL: q.BaseURL, Issuer: q.Issuer, ClientID: q.ClientID, RedirectURI: q.RedirectURI,
+		AuthURL: q.AuthURL, TokenURL: q.TokenURL, RevocationURL: q.RevocationURL,
+		DeviceAuthURL: q.DeviceAuthURL, Scopes: q.Scopes, Grant: q.Grant,
+	})
+	p.ID = name
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&p.DisplayName, q.DisplayName)
+	set(&p.Description, q.Description)
+	set(&p.APIKeyHeader, q.APIKeyHeader)
+	set(&p.TokenHeader, q.TokenHeader)
+	if q.NeedsBaseURL {
+		p.NeedsBaseURL = true
+	}
+	if q.PKCE != "" {
+		p.PKCE = q.PKCE
+	}
+	if q.ClientAuth != "" {
+		p.ClientAuth = q.ClientAuth
+	}
+	if q.ClientSecret != "" {
+		p.ClientSecret = q.ClientSecret
+	}
+	p.Headers = mergeMap(p.Headers, q.Headers)
+	p.AuthParams = mergeMap(p.AuthParams, q.AuthParams)
+	p.TokenParams = mergeMap(p.TokenParams, q.TokenParams)
+	if p.DisplayName == base.DisplayName && preset == flow.PresetGeneric {
+		p.DisplayName = name
+	}
+	if p.Issuer != "" && q.Scopes == nil && len(p.Scopes) == 0 {
+		p.Scopes = []string{"openid"}
+	}
+
+	// The checks that do not depend on what `link` adds later (client id,
+	// redirect URI, base URL from the command line, discovery).
+	if err := p.Validate(); err != nil {
+		var keep []error
+		for _, e := range flattenJoined(err) {
+			msg := e.Error()
+			if strings.Contains(msg, "client id") || strings.Contains(msg, "redirect-uri") ||
+				strings.Contains(msg, "base URL") || strings.Contains(msg, "discovery") ||
+				strings.Contains(msg, "needs a ") {
+				continue
+			}
+			keep = append(keep, e)
+		}
+		if len(keep) > 0 {
+			msgs := make([]string, len(keep))
+			for i, e := range keep {
+				msgs[i] = strings.TrimPrefix(e.Error(), flow.ErrConfig.Error()+": ")
+			}
+			return fail("%s", strings.Join(msgs, "; "))
+		}
+	}
+	return p, nil
+}
+
+func flattenJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func mergeMap(a, b map[string]string) map[string]string {
+	if len(b) == 0 {
+		return a
+	}
+	out := make(map[string]string, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
