@@ -152,7 +152,7 @@ var errTooLarge = errors.New("reply body too large")
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
-	for k, v := range t.headers {
+	for k, v := range t.headers { // never replacing Authorization or Content-Type
 		if r.Header.Get(k) == "" {
 			r.Header.Set(k, v)
 		}
@@ -160,7 +160,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.keyName != "" {
 		r.Header.Set(t.keyName, t.key)
 	}
-	r.Header.Set("User-Agent", t.ua)
+	if r.Header.Get("User-Agent") == "" {
+		r.Header.Set("User-Agent", t.ua)
+	}
 	if r.Header.Get("Accept") == "" {
 		r.Header.Set("Accept", "application/json")
 	}
@@ -233,6 +235,10 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 			return nil, nil, fmt.Errorf("%s failed: %w: %s needs an API key (sent as %s on every call); none is stored",
 				op, flow.ErrConfig, providerName(p), flow.Clean(p.APIKeyHeader))
 		}
+		if !validHeaderValue(s.APIKey) {
+			return nil, nil, fmt.Errorf("%s failed: %w: the stored API key contains characters an HTTP header cannot carry (a line break or control character); enter it again",
+				op, flow.ErrConfig)
+		}
 		t.keyName, t.key = p.APIKeyHeader, s.APIKey
 	}
 	hc := &http.Client{
@@ -240,6 +246,16 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return st, hc, nil
+}
+
+// validHeaderValue: no control characters except tab (RFC 9110 §5.5).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func providerName(p flow.Provider) string {

@@ -43,9 +43,9 @@ func (c *Client) StartDevice(ctx context.Context, p flow.Provider, s flow.Secret
 		return nil, err
 	}
 	if status != 200 {
-		if oe := readOAuthError(body, status); oe != nil {
+		if oe := readOAuthError(body, status, []string{s.ClientSecret, s.APIKey}); oe != nil {
 			oe.Op = opDevice
-			return nil, redactOAuth(oe, []string{s.ClientSecret, s.APIKey})
+			return nil, oe
 		}
 		return nil, c.classify(ctx, st, errors.New("unexpected status"), nil)
 	}

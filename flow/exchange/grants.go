@@ -164,29 +164,13 @@ func (c *Client) tokenCall(ctx context.Context, op string, p flow.Provider, s fl
 	cctx = context.WithValue(cctx, oauth2.HTTPClient, hc)
 	tok, err := do(cctx)
 	if err != nil {
-		return nil, c.classify(ctx, st, err, redactOAuth(oauthError(err), secrets))
+		return nil, c.classify(ctx, st, err, oauthError(err, secrets))
 	}
 	ft, err := readToken(tok, tok.Extra, c.now())
 	if err != nil {
 		return nil, st.fail(flow.ErrBadResponse, nil, "%s: %v", st.host, err)
 	}
 	return ft, nil
-}
-
-// redactOAuth removes any secret the server echoed back in its error text.
-func redactOAuth(e *flow.OAuthError, secrets []string) *flow.OAuthError {
-	if e == nil {
-		return nil
-	}
-	for _, s := range secrets {
-		if len(s) < 4 {
-			continue
-		}
-		e.Code = strings.ReplaceAll(e.Code, s, "[redacted]")
-		e.Description = strings.ReplaceAll(e.Description, s, "[redacted]")
-		e.URI = strings.ReplaceAll(e.URI, s, "[redacted]")
-	}
-	return e
 }
 
 // Revoke revokes token at the provider's revocation endpoint (RFC 7009):
@@ -217,9 +201,9 @@ func (c *Client) Revoke(ctx context.Context, p flow.Provider, s flow.Secrets, to
 	case status == http.StatusServiceUnavailable:
 		return st.fail(flow.ErrServer, nil, "%s answered 503: the revocation service is unavailable; try again later", st.host)
 	}
-	if oe := readOAuthError(body, status); oe != nil {
+	if oe := readOAuthError(body, status, []string{token, s.ClientSecret, s.APIKey}); oe != nil {
 		oe.Op = opRevoke
-		return redactOAuth(oe, []string{token, s.ClientSecret, s.APIKey})
+		return oe
 	}
 	return c.classify(ctx, st, errors.New("unexpected status"), nil)
 }
@@ -268,7 +252,7 @@ func (c *Client) do(ctx context.Context, st *call, hc *http.Client, hreq *http.R
 }
 
 // readOAuthError parses an RFC 6749 §5.2 JSON (or form) error body.
-func readOAuthError(body []byte, status int) *flow.OAuthError {
+func readOAuthError(body []byte, status int, secrets []string) *flow.OAuthError {
 	var e struct {
 		Error            string `json:"error"`
 		ErrorDescription string `json:"error_description"`
@@ -281,5 +265,5 @@ func readOAuthError(body []byte, status int) *flow.OAuthError {
 		}
 		e.Error, e.ErrorDescription, e.ErrorURI = vals.Get("error"), vals.Get("error_description"), vals.Get("error_uri")
 	}
-	return newOAuthError(e.Error, e.ErrorDescription, e.ErrorURI, status)
+	return newOAuthError(e.Error, e.ErrorDescription, e.ErrorURI, status, secrets)
 }

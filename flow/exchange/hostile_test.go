@@ -267,6 +267,20 @@ func TestHostileServerEchoesSecrets(t *testing.T) {
 	if !strings.Contains(oe.Description, "[redacted]") {
 		t.Errorf("description %q", oe.Description)
 	}
+	// A secret split by an escape sequence, or cut by the length cap, leaks
+	// no part of itself either.
+	half := len(testCode) / 2
+	for _, desc := range []string{
+		"code " + testCode[:half] + `\u001b[0m` + testCode[half:] + " refused",
+		strings.Repeat("x", 290) + testCode,
+	} {
+		cs := newServer(t, jsonReply(400, `{"error":"invalid_grant","error_description":"`+desc+`"}`))
+		_, err := exchangeOnce(t, testClient(), cs)
+		oe := wantOAuth(t, err, "invalid_grant")
+		if strings.Contains(oe.Description, testCode[:8]) {
+			t.Errorf("description %q shows part of the code", oe.Description)
+		}
+	}
 }
 
 func TestHostileUntrustedTLS(t *testing.T) {

@@ -208,7 +208,7 @@ func (cp *capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var title, text string
 	switch {
 	case q.Get("error") != "":
-		oe := newOAuthError(q.Get("error"), q.Get("error_description"), q.Get("error_uri"), 0)
+		oe := newOAuthError(q.Get("error"), q.Get("error_description"), q.Get("error_uri"), 0, nil)
 		oe.Op = "authorization"
 		res = flow.CaptureResult{Err: oe}
 		status, title = http.StatusOK, "Sign-in not completed"

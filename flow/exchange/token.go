@@ -132,8 +132,9 @@ func isTokenChars(s string) bool {
 	return true
 }
 
-// oauthError reads an RFC 6749 §5.2 error out of an x/oauth2 error, cleaned.
-func oauthError(err error) *flow.OAuthError {
+// oauthError reads an RFC 6749 §5.2 error out of an x/oauth2 error, cleaned
+// and with any of secrets the server echoed back redacted.
+func oauthError(err error, secrets []string) *flow.OAuthError {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) || re.ErrorCode == "" {
 		return nil
@@ -142,7 +143,7 @@ func oauthError(err error) *flow.OAuthError {
 	if re.Response != nil {
 		status = re.Response.StatusCode
 	}
-	return newOAuthError(re.ErrorCode, re.ErrorDescription, re.ErrorURI, status)
+	return newOAuthError(re.ErrorCode, re.ErrorDescription, re.ErrorURI, status, secrets)
 }
 
 // Length caps for text from a server that ends up on screen.
@@ -152,17 +153,33 @@ const (
 	maxURILen  = 200
 )
 
-func newOAuthError(code, desc, uri string, status int) *flow.OAuthError {
-	code = cut(flow.Clean(code), maxCodeLen)
+// newOAuthError builds a flow.OAuthError from a server's text: secrets are
+// redacted (before and after cleaning, so control characters inside an
+// echoed secret do not hide it), control characters removed, lengths capped.
+func newOAuthError(code, desc, uri string, status int, secrets []string) *flow.OAuthError {
+	text := func(s string, n int) string {
+		return cut(redact(flow.Clean(redact(s, secrets)), secrets), n)
+	}
+	code = text(code, maxCodeLen)
 	if code == "" { // nothing printable was left
 		code = "unknown_error"
 	}
 	return &flow.OAuthError{
 		Code:        code,
-		Description: cut(flow.Clean(desc), maxDescLen),
-		URI:         cut(flow.Clean(uri), maxURILen),
+		Description: text(desc, maxDescLen),
+		URI:         text(uri, maxURILen),
 		Status:      status,
 	}
+}
+
+// redact replaces every occurrence of a secret (4 bytes or longer) in s.
+func redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 && strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	return s
 }
 
 // cut shortens s to at most n bytes on a rune boundary.
