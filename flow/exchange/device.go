@@ -17,7 +17,8 @@ const (
 	defaultDeviceInterval = 5 * time.Second
 	slowDownStep          = 5 * time.Second
 	maxDeviceInterval     = 60 * time.Second
-	maxTransientPolls     = 3 // consecutive timeouts/5xx tolerated while polling
+	maxTransientPolls     = 3                // consecutive timeouts/5xx tolerated while polling
+	maxDeviceWait         = 30 * time.Minute // when the server gave no expires_in
 )
 
 // StartDevice begins a device authorization (RFC 8628 §3.1): one POST to
@@ -109,7 +110,7 @@ func webURL(s string) (string, bool) {
 
 // PollDevice polls the token endpoint until the user approves (the token),
 // denies (access_denied) or the code expires (expired_token, also when
-// d.Expiry passes), or ctx ends (an error wrapping ctx.Err()). It waits
+// d.Expiry passes, or 30 minutes when it is zero), or ctx ends (an error wrapping ctx.Err()). It waits
 // d.Interval (default 5 s) before each poll, adds 5 s for every slow_down
 // (RFC 8628 §3.5) and keeps polling on authorization_pending. Up to three
 // consecutive timeouts or 5xx replies are tolerated, doubling the interval.
@@ -129,13 +130,20 @@ func (c *Client) PollDevice(ctx context.Context, p flow.Provider, s flow.Secrets
 	if wait == nil {
 		wait = sleep
 	}
+	expiry := d.Expiry
+	if expiry.IsZero() { // expires_in is REQUIRED (§3.2); do not poll forever without it
+		expiry = c.now().Add(maxDeviceWait)
+	}
 	transient := 0
 	for {
-		if !d.Expiry.IsZero() && !c.now().Before(d.Expiry) {
+		if !c.now().Before(expiry) {
 			return nil, expiredDevice()
 		}
 		if err := wait(ctx, interval); err != nil {
 			return nil, fmt.Errorf("%s stopped: %w", opDevicePoll, err)
+		}
+		if !c.now().Before(expiry) {
+			return nil, expiredDevice()
 		}
 		params := extraParams(p)
 		params.Set("grant_type", grantDeviceCode)

@@ -227,11 +227,24 @@ func TestPollDeviceStops(t *testing.T) {
 		d, _ := c.StartDevice(context.Background(), p, flow.Secrets{})
 		d.Expiry = fixedNow.Add(time.Minute)
 		_, err := c.PollDevice(context.Background(), p, flow.Secrets{}, d)
-		// One poll (answered invalid_grant by this server) or the local expiry.
-		if err == nil {
-			t.Fatal("no error")
+		oe := wantOAuth(t, err, "expired_token")
+		if oe.Status != 0 {
+			t.Errorf("status %d: the expiry should be noticed locally", oe.Status)
 		}
-		assertClean(t, err)
+		wantRequests(t, cs, 1) // the device request only: no poll after the expiry
+	})
+	t.Run("no expires_in", func(t *testing.T) {
+		cs := deviceServer(t, okDevice, `{"error":"authorization_pending"}`, `{"error":"authorization_pending"}`, `{"error":"authorization_pending"}`)
+		now := fixedNow
+		c := testClient()
+		c.Now = func() time.Time { return now }
+		c.wait = func(_ context.Context, d time.Duration) error { now = now.Add(12 * time.Minute); return nil }
+		p := testProvider(cs.URL)
+		d, _ := c.StartDevice(context.Background(), p, flow.Secrets{})
+		d.Expiry = time.Time{}
+		_, err := c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+		wantOAuth(t, err, "expired_token")
+		wantRequests(t, cs, 1+2) // polls at +12 and +24 minutes, none at +36
 	})
 	t.Run("persistent 500s", func(t *testing.T) {
 		cs := deviceServer(t, okDevice, "500", "500", "500", "500", "500")
