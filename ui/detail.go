@@ -203,7 +203,7 @@ func (d *detailModel) lines(m *Model) []string {
 	head("Expiry")
 	exp, es := m.expiryText(a, st)
 	src := ""
-	if a.ExpirySource != "" {
+	if a.ExpirySource != "" && a.ExpirySource != flow.ExpiryNone {
 		src = th.Muted.Render("  from " + string(a.ExpirySource))
 	}
 	kv("access token", es.Render(exp)+src)

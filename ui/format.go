@@ -29,12 +29,11 @@ func countdown(d time.Duration) string {
 // shortDuration: "30s", "2m", "1h30m" for settings.
 func shortDuration(d time.Duration) string {
 	s := d.Round(time.Second).String()
-	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
-		return "0s"
 	}
 	return s
 }
@@ -101,12 +100,48 @@ func cut(s string, w int) string {
 	return s
 }
 
-// wrapText wraps plain text to w cells, breaking long words (URLs) too.
+// wrapText wraps plain text to w cells at spaces (never at hyphens, so
+// names stay whole); a word longer than a line (a URL) is cut into pieces.
 func wrapText(s string, w int) string {
 	if w < 10 {
 		w = 10
 	}
-	return ansi.Wrap(s, w, "")
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line, lw := "", 0
+		flush := func() {
+			out = append(out, line)
+			line, lw = "", 0
+		}
+		for _, word := range strings.Fields(para) {
+			ww := ansi.StringWidth(word)
+			for ww > w { // hard-break a long word
+				if lw > 0 {
+					flush()
+				}
+				head := ansi.Truncate(word, w, "")
+				out = append(out, head)
+				word = word[len(head):]
+				ww = ansi.StringWidth(word)
+			}
+			if ww == 0 {
+				continue
+			}
+			switch {
+			case lw == 0:
+				line, lw = word, ww
+			case lw+1+ww <= w:
+				line, lw = line+" "+word, lw+1+ww
+			default:
+				flush()
+				line, lw = word, ww
+			}
+		}
+		if lw > 0 || len(out) == 0 {
+			flush()
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // mask shows the first few characters of a secret and its length.

@@ -24,15 +24,15 @@ func newKeyMap() keyMap {
 		Top:        b([]string{"home", "g"}, "g", "first"),
 		Bottom:     b([]string{"end", "G"}, "G", "last"),
 		Open:       b([]string{"enter"}, "enter", "details"),
-		Link:       b([]string{"l", "n", "a"}, "l", "link account"),
-		Refresh:    b([]string{"r"}, "r", "refresh now"),
-		Copy:       b([]string{"c", "y"}, "c", "copy token"),
+		Link:       b([]string{"l", "n", "a"}, "l", "link"),
+		Refresh:    b([]string{"r"}, "r", "refresh"),
+		Copy:       b([]string{"c", "y"}, "c", "copy"),
 		CopyID:     b([]string{"i"}, "i", "copy ID token"),
 		CopyHeader: b([]string{"h"}, "h", "copy as HTTP header"),
 		Remove:     b([]string{"d", "x", "delete"}, "d", "remove"),
 		Filter:     b([]string{"/"}, "/", "filter"),
 		Unlock:     b([]string{"u"}, "u", "unlock keyring"),
-		Help:       b([]string{"?"}, "?", "more keys"),
+		Help:       b([]string{"?"}, "?", "keys"),
 		Quit:       b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Back:       b([]string{"esc", "backspace", "left"}, "esc", "back"),
 		Reveal:     b([]string{"v"}, "v", "reveal / hide tokens"),
@@ -70,7 +70,8 @@ func (h listHelp) FullHelp() [][]key.Binding {
 type detailHelp struct{ k keyMap }
 
 func (h detailHelp) ShortHelp() []key.Binding {
-	return []key.Binding{h.k.Reveal, h.k.Copy, h.k.CopyID, h.k.CopyHeader, h.k.Refresh, h.k.Back}
+	return []key.Binding{kb("v", "reveal"), kb("c", "copy"), kb("i", "ID token"), kb("h", "header"),
+		kb("r", "refresh"), kb("d", "remove"), kb("esc", "back")}
 }
 
 func (h detailHelp) FullHelp() [][]key.Binding {

@@ -231,9 +231,14 @@ func providerName(p flow.Provider) string {
 
 type cols struct{ name, prov, status, exp, rt, last int }
 
+const (
+	colGap = 2
+	gap    = "  "
+)
+
 func (m *Model) columns() cols {
-	c := cols{name: 14, prov: 9, status: 15, exp: 17, rt: 3, last: 8}
-	fixed := 2 + c.prov + c.status + c.exp + c.rt + c.last + 5
+	c := cols{prov: 10, status: 15, exp: 18, rt: 2, last: 9}
+	fixed := 2 + c.prov + c.status + c.exp + c.rt + c.last + 5*colGap
 	c.name = max(m.width-fixed, 8)
 	if c.name > 32 {
 		extra := c.name - 32
@@ -258,8 +263,8 @@ func (m *Model) listView(b *strings.Builder) {
 		return
 	}
 	c := m.columns()
-	head := "  " + fit("NAME", c.name) + " " + fit("PROVIDER", c.prov) + " " + fit("STATUS", c.status) + " " +
-		fit("TOKEN", c.exp) + " " + fit("RT", c.rt) + " " + fit("REFRESHED", c.last)
+	head := "  " + fit("NAME", c.name) + gap + fit("PROVIDER", c.prov) + gap + fit("STATUS", c.status) + gap +
+		fit("TOKEN", c.exp) + gap + fit("RT", c.rt) + gap + fit("REFRESHED", c.last)
 	b.WriteString(th.Header.Render(head) + "\n")
 	if len(m.rows) == 0 {
 		b.WriteString(th.Muted.Render("  No account matches “"+flow.Clean(m.filter.Value())+"”. esc clears the filter.") + "\n")
@@ -289,14 +294,14 @@ func (m *Model) rowView(a accounts.Account, sel bool, c cols) string {
 	if sel {
 		name = th.Bold.Render(name)
 	}
-	line := cursor + name + " " +
-		th.Muted.Render(fit(providerName(a.Provider), c.prov)) + " " +
-		bstyle.Render(fit(badge, c.status)) + " " +
-		estyle.Render(fit(exp, c.exp)) + " " +
-		th.Muted.Render(fit(rt, c.rt)) + " " +
+	line := cursor + name + gap +
+		th.Muted.Render(fit(providerName(a.Provider), c.prov)) + gap +
+		bstyle.Render(fit(badge, c.status)) + gap +
+		estyle.Render(fit(exp, c.exp)) + gap +
+		th.Muted.Render(fit(rt, c.rt)) + gap +
 		th.Muted.Render(fit(clock(a.LastRefresh, m.now), c.last))
 	if sel {
-		w := 2 + c.name + c.prov + c.status + c.exp + c.rt + c.last + 5
+		w := 2 + c.name + c.prov + c.status + c.exp + c.rt + c.last + 5*colGap
 		return th.Selected.Width(w).Render(line)
 	}
 	return line

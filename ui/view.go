@@ -172,14 +172,18 @@ func (m *Model) fullHelpView() string {
 	for _, l := range strings.Split(full, "\n") {
 		b.WriteString("  " + l + "\n")
 	}
-	b.WriteString("\n" + th.Bold.Render("  Detail view") + "\n\n")
-	full = hm.FullHelpView(detailHelp{m.keys}.FullHelp())
-	for _, l := range strings.Split(full, "\n") {
-		b.WriteString("  " + l + "\n")
+	k := th.HelpKey.Render
+	d := th.HelpDesc.Render
+	b.WriteString("\n  " + th.Bold.Render("Details") + "  " + k("v") + d(" reveal/hide tokens  ") + k("c i h") + d(" copy  ") +
+		k("r") + d(" refresh  ") + k("esc") + d(" back") + "\n")
+	b.WriteString("  " + th.Bold.Render("Linking") + "  " + k("ctrl+y") + d(" copy URL  ") + k("ctrl+o") + d(" open browser  ") +
+		k("ctrl+r") + d(" start over") + "\n\n")
+	note := "Copies go through the terminal (OSC 52, also over SSH) and to the system clipboard when there is one"
+	if m.o.ClipboardClear > 0 {
+		note += "; secrets are cleared after " + shortDuration(m.o.ClipboardClear)
 	}
-	b.WriteString("\n" + th.Muted.Render(wrapIndent(
-		"Tokens are copied through the terminal (OSC 52, works over SSH) and to the system clipboard when there is one; "+
-			"they are cleared after "+shortDuration(m.o.ClipboardClear)+". In tmux, run: tmux set -s set-clipboard on", m.width-4, "  ")))
+	note += ". In tmux, run: tmux set -s set-clipboard on"
+	b.WriteString(th.Muted.Render(wrapIndent(note, m.width-4, "  ")))
 	return b.String()
 }
 

@@ -1,0 +1,390 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image/color"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/tokenring/tokenring/accounts"
+	"github.com/tokenring/tokenring/flow"
+)
+
+// t0 is the fixed clock of the tests.
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+type clockT struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clockT { return &clockT{now: t0} }
+
+func (c *clockT) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clockT) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// fakeStore is an in-memory Backend with a lockable "file keyring".
+type fakeStore struct {
+	mu         sync.Mutex
+	clock      *clockT
+	accts      map[string]accounts.Account
+	secrets    map[string]accounts.Secret
+	locked     bool
+	passphrase string
+	refreshErr map[string]error
+	refreshN   map[string]int
+	removed    []string
+	revoked    []string
+	inflight   int
+	maxFlight  int
+	block      chan struct{} // when set, Refresh waits on it
+}
+
+func newFakeStore(c *clockT) *fakeStore {
+	return &fakeStore{clock: c, accts: map[string]accounts.Account{}, secrets: map[string]accounts.Secret{},
+		refreshErr: map[string]error{}, refreshN: map[string]int{}}
+}
+
+func (s *fakeStore) put(a accounts.Account, tok flow.Token) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a.HasRefresh = tok.RefreshToken != ""
+	a.HasIDToken = tok.IDToken != ""
+	s.accts[a.Name] = a
+	s.secrets[a.Name] = accounts.Secret{Token: tok}
+}
+
+func (s *fakeStore) Backend() accounts.BackendInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return accounts.BackendInfo{Name: "file", Reason: "test", Locked: s.locked}
+}
+
+func (s *fakeStore) Accounts() ([]accounts.Account, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]accounts.Account, 0, len(s.accts))
+	for _, a := range s.accts {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b accounts.Account) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (s *fakeStore) Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked {
+		return accounts.ErrLocked
+	}
+	if _, ok := s.accts[a.Name]; ok {
+		return accounts.ErrExists
+	}
+	s.accts[a.Name] = a
+	s.secrets[a.Name] = sec
+	return nil
+}
+
+func (s *fakeStore) Secret(ctx context.Context, name string) (accounts.Secret, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked {
+		return accounts.Secret{}, accounts.ErrLocked
+	}
+	sec, ok := s.secrets[name]
+	if !ok {
+		return accounts.Secret{}, accounts.ErrNotFound
+	}
+	return sec, nil
+}
+
+func (s *fakeStore) Token(ctx context.Context, name string) (flow.Token, error) {
+	sec, err := s.Secret(ctx, name)
+	return sec.Token, err
+}
+
+func (s *fakeStore) Refresh(ctx context.Context, name string) (accounts.Account, error) {
+	s.mu.Lock()
+	s.inflight++
+	s.maxFlight = max(s.maxFlight, s.inflight)
+	block := s.block
+	s.mu.Unlock()
+	defer func() { s.mu.Lock(); s.inflight--; s.mu.Unlock() }()
+	if block != nil {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return accounts.Account{}, ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refreshN[name]++
+	if s.locked {
+		return accounts.Account{}, accounts.ErrLocked
+	}
+	a, ok := s.accts[name]
+	if !ok {
+		return accounts.Account{}, accounts.ErrNotFound
+	}
+	if err := s.refreshErr[name]; err != nil {
+		if flow.IsInvalidGrant(err) {
+			a.NeedsRelink = true
+		}
+		a.LastError = flow.Clean(err.Error())
+		s.accts[name] = a
+		return accounts.Account{}, err
+	}
+	now := s.clock.Now()
+	a.AccessExpiry = now.Add(time.Hour)
+	a.AccessIssued = now
+	a.LastRefresh = now
+	a.LastError = ""
+	s.accts[name] = a
+	sec := s.secrets[name]
+	sec.Token.AccessToken = "refreshed-" + name
+	s.secrets[name] = sec
+	return a, nil
+}
+
+func (s *fakeStore) Remove(ctx context.Context, name string, revoke bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked {
+		return accounts.ErrLocked
+	}
+	if _, ok := s.accts[name]; !ok {
+		return accounts.ErrNotFound
+	}
+	if revoke && s.accts[name].Provider.RevocationURL != "" {
+		s.revoked = append(s.revoked, name)
+	}
+	delete(s.accts, name)
+	delete(s.secrets, name)
+	s.removed = append(s.removed, name)
+	return nil
+}
+
+func (s *fakeStore) Unlock(ctx context.Context, pass string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if pass == "" {
+		return accounts.ErrEmptyPass
+	}
+	if pass != s.passphrase {
+		return accounts.ErrBadPassphrase
+	}
+	s.locked = false
+	return nil
+}
+
+func (s *fakeStore) Status(a accounts.Account, now time.Time) accounts.Status {
+	switch {
+	case a.NeedsRelink:
+		return accounts.StatusNeedsRelink
+	case a.LastError != "":
+		return accounts.StatusError
+	case a.AccessExpiry.IsZero():
+		return accounts.StatusNoExpiry
+	case !now.Before(a.AccessExpiry):
+		return accounts.StatusExpired
+	}
+	if due := s.RefreshDue(a); !due.IsZero() && !now.Before(due) {
+		return accounts.StatusExpiringSoon
+	}
+	if a.AccessExpiry.Sub(now) < 2*time.Minute {
+		return accounts.StatusExpiringSoon
+	}
+	return accounts.StatusValid
+}
+
+func (s *fakeStore) RefreshDue(a accounts.Account) time.Time {
+	if !a.HasRefresh || a.AccessExpiry.IsZero() || a.NeedsRelink {
+		return time.Time{}
+	}
+	return a.AccessExpiry.Add(-time.Minute)
+}
+
+func (s *fakeStore) refreshes(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshN[name]
+}
+
+var errBoom = errors.New("the provider had an internal error")
+
+// ---- probe: a model wrapper the test can watch without racing -------------------
+
+type probe struct {
+	m    *Model
+	mu   sync.Mutex
+	view string
+	msgs int
+	mark int
+	marks int // sent
+}
+
+// sync waits until every message sent before it has been handled.
+func (p *probe) sync(t *testing.T, tm *teatest.TestModel) string {
+	t.Helper()
+	p.mu.Lock()
+	p.marks++
+	n := p.marks
+	p.mu.Unlock()
+	tm.Send(markMsg(n))
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		p.mu.Lock()
+		done, v := p.mark >= n, p.view
+		p.mu.Unlock()
+		if done {
+			return v
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatal("the program did not catch up")
+	return ""
+}
+
+func (p *probe) Init() tea.Cmd { return p.m.Init() }
+
+type markMsg int
+
+func (p *probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if mk, ok := msg.(markMsg); ok {
+		p.mu.Lock()
+		p.mark = int(mk)
+		p.mu.Unlock()
+		return p, nil
+	}
+	_, cmd := p.m.Update(msg)
+	v := ansi.Strip(p.m.View().Content)
+	p.mu.Lock()
+	p.view = v
+	p.msgs++
+	p.mu.Unlock()
+	return p, cmd
+}
+
+func (p *probe) View() tea.View { return p.m.View() }
+
+func (p *probe) snapshot() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.view
+}
+
+// harness runs the UI under teatest at 80×24 with a fixed clock.
+type harness struct {
+	t     *testing.T
+	clock *clockT
+	store *fakeStore
+	p     *probe
+	tm    *teatest.TestModel
+	env   map[string]string
+}
+
+func baseOptions(st Backend, c *clockT, env map[string]string) Options {
+	return Options{
+		Store:  st,
+		Now:    c.Now,
+		Getenv: func(k string) string { return env[k] },
+		OpenURL: func(context.Context, string) error {
+			return errors.New("no browser in tests")
+		},
+		NativeClipboard: nil,
+		Timeout:         5 * time.Second,
+	}
+}
+
+func start(t *testing.T, o Options, w, h int) (*probe, *teatest.TestModel) {
+	t.Helper()
+	p := &probe{m: New(o)}
+	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(w, h))
+	t.Cleanup(func() { _ = tm.Quit() })
+	return p, tm
+}
+
+// waitView waits until the (ANSI-stripped) view satisfies cond.
+func waitView(t *testing.T, p *probe, what string, cond func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if v := p.snapshot(); cond(v) {
+			return v
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s; view:\n%s", what, p.snapshot())
+	return ""
+}
+
+func waitText(t *testing.T, p *probe, s string) string {
+	t.Helper()
+	return waitView(t, p, "“"+s+"”", func(v string) bool { return strings.Contains(v, s) })
+}
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+r":
+		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
+	case "ctrl+y":
+		return tea.KeyPressMsg{Code: 'y', Mod: tea.ModCtrl}
+	}
+	r := []rune(s)
+	return tea.KeyPressMsg{Code: r[0], Text: s}
+}
+
+// finalView quits and returns the final model's view, stripped of styling.
+func finalView(t *testing.T, tm *teatest.TestModel) string {
+	t.Helper()
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	return ansi.Strip(fm.(*probe).m.View().Content)
+}
+
+func loadedFromStore(t testing.TB, s Backend) tea.Msg {
+	a, err := s.Accounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loadedMsg{accts: a, backend: s.Backend()}
+}
+
+func bgMsg(dark bool) tea.Msg {
+	if dark {
+		return tea.BackgroundColorMsg{Color: color.RGBA{0x10, 0x10, 0x10, 0xff}}
+	}
+	return tea.BackgroundColorMsg{Color: color.RGBA{0xfa, 0xfa, 0xfa, 0xff}}
+}
