@@ -99,3 +99,52 @@ func BenchmarkReadToken(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExchangeInMemory is Exchange over an in-memory transport that
+// answers the canned reply: all of the client's own work (request
+// building, transport wrapper, x/oauth2 parsing, reading, classification)
+// with no network or server time at all — the overhead issue 5 asks about,
+// without the noise of a loopback round trip.
+func BenchmarkExchangeInMemory(b *testing.B) {
+	c := New()
+	c.HTTP = &http.Client{Transport: replayTransport{status: 200, ctype: "application/json", body: []byte(cannedReply)}}
+	p := testProvider("https://127.0.0.1")
+	req := testRequest(p)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Exchange(ctx, req, testSecrets, testCode); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRefreshInMemory is Refresh over the in-memory transport.
+func BenchmarkRefreshInMemory(b *testing.B) {
+	c := New()
+	c.HTTP = &http.Client{Transport: replayTransport{status: 200, ctype: "application/json", body: []byte(cannedReply)}}
+	p := testProvider("https://127.0.0.1")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Refresh(ctx, p, testSecrets, testRefresh); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkErrorInMemory is a failing exchange (400 invalid_grant): the
+// error path's cost.
+func BenchmarkErrorInMemory(b *testing.B) {
+	c := New()
+	c.HTTP = &http.Client{Transport: replayTransport{status: 400, ctype: "application/json", body: []byte(`{"error":"invalid_grant","error_description":"the code was already used"}`)}}
+	p := testProvider("https://127.0.0.1")
+	req := testRequest(p)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Exchange(ctx, req, testSecrets, testCode); err == nil {
+			b.Fatal("no error")
+		}
+	}
+}
