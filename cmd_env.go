@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/tokenring/tokenring/accounts"
+	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/flow/exchange"
+)
+
+// Environment variables (DESIGN.md, "The outside surface").
+const (
+	envHome         = "TOKENRING_HOME"
+	envKeyring      = "TOKENRING_KEYRING"
+	envPassphrase   = "TOKENRING_PASSPHRASE"
+	envClientSecret = "TOKENRING_CLIENT_SECRET"
+	envAPIKey       = "TOKENRING_API_KEY"
+)
+
+// app is what the commands share: the standard streams, the environment and
+// the ways to reach a terminal, a provider and the store. Tests build one
+// with fakes.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// openTTY opens the controlling terminal for masked prompts; it works
+	// when stdin is a pipe carrying the pasted code.
+	openTTY func() (terminal, error)
+	// exchanger talks to providers (flow/exchange).
+	exchanger flow.Exchanger
+	now       func() time.Time
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
+	return &app{
+		stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv,
+		openTTY:   openDevTTY,
+		exchanger: exchange.New(),
+		now:       time.Now,
+	}
+}
+
+// terminal is the user's terminal, for prompts that must not echo.
+type terminal interface {
+	io.Writer
+	ReadSecret() (string, error)
+	Close() error
+}
+
+type devTTY struct{ f *os.File }
+
+func openDevTTY() (terminal, error) {
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return nil, errors.New("no terminal to ask on")
+	}
+	if !term.IsTerminal(int(f.Fd())) {
+		f.Close()
+		return nil, errors.New("no terminal to ask on")
+	}
+	return devTTY{f}, nil
+}
+
+func (t devTTY) Write(p []byte) (int, error) { return t.f.Write(p) }
+func (t devTTY) Close() error                { return t.f.Close() }
+
+// ReadSecret reads one line with echo off.
+func (t devTTY) ReadSecret() (string, error) {
+	b, err := term.ReadPassword(int(t.f.Fd()))
+	fmt.Fprintln(t.f)
+	return string(b), err
+}
+
+// configDir is $TOKENRING_HOME, else $XDG_CONFIG_HOME/tokenring, else the
+// OS config directory (os.UserConfigDir) + /tokenring.
+func (a *app) configDir() (string, error) {
+	if d := a.getenv(envHome); d != "" {
+		return filepath.Abs(d)
+	}
+	if x := a.getenv("XDG_CONFIG_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "tokenring"), nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", usageErrorf("cannot find a config directory (%v): set %s", err, envHome)
+	}
+	return filepath.Join(d, "tokenring"), nil
+}
+
+func (a *app) loadConfig() (string, accounts.FileConfig, error) {
+	dir, err := a.configDir()
+	if err != nil {
+		return "", accounts.FileConfig{}, err
+	}
+	cfg, err := accounts.LoadConfig(dir)
+	if err != nil {
+		return "", accounts.FileConfig{}, withCode(exitUsage, err)
+	}
+	return dir, cfg, nil
+}
+
+// openStore opens the account store. prompt says whether the file
+// backend's passphrase may be asked for on the terminal (the CLI); the TUI
+// asks in its own prompt instead.
+func (a *app) openStore(prompt bool) (*accounts.Store, accounts.FileConfig, error) {
+	dir, cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, cfg, err
+	}
+	backend := a.getenv(envKeyring)
+	if backend == "" {
+		backend = cfg.Keyring.Backend
+	}
+	c := accounts.Config{
+		Dir:       dir,
+		Backend:   backend,
+		Exchanger: a.exchanger,
+		Now:       a.now,
+		Policy:    cfg.Policy(),
+	}
+	if prompt {
+		c.Passphrase = a.passphrase
+	}
+	st, err := accounts.Open(c)
+	if err != nil {
+		return nil, cfg, err
+	}
+	return st, cfg, nil
+}
+
+// passphrase is the store's Passphrase callback for the command line:
+// TOKENRING_PASSPHRASE, else a prompt on the terminal with echo off (asked
+// twice when the store says the keyring is new). Never argv.
+func (a *app) passphrase(prompt string) (string, error) {
+	if p := a.getenv(envPassphrase); p != "" {
+		return p, nil
+	}
+	t, err := a.openTTY()
+	if err != nil {
+		return "", fmt.Errorf("%w: set %s, or run tokenring in a terminal to be asked", accounts.ErrLocked, envPassphrase)
+	}
+	defer t.Close()
+	if prompt == "" {
+		prompt = "Keyring passphrase"
+	}
+	prompt = strings.TrimRight(strings.TrimSpace(prompt), ":")
+	fmt.Fprintf(t, "%s: ", prompt)
+	p, err := t.ReadSecret()
+	if err != nil {
+		return "", fmt.Errorf("%w: reading the passphrase failed", accounts.ErrLocked)
+	}
+	if p == "" {
+		return "", accounts.ErrEmptyPass
+	}
+	if isNewKeyringPrompt(prompt) {
+		fmt.Fprint(t, "Repeat the passphrase: ")
+		q, err := t.ReadSecret()
+		if err != nil || q != p {
+			return "", fmt.Errorf("%w: the two passphrases differ", accounts.ErrBadPassphrase)
+		}
+	}
+	return p, nil
+}
+
+// isNewKeyringPrompt tells from the store's prompt whether it asks for the
+// passphrase of a keyring that does not exist yet.
+func isNewKeyringPrompt(prompt string) bool {
+	p := strings.ToLower(prompt)
+	return strings.Contains(p, "new") || strings.Contains(p, "choose") || strings.Contains(p, "create")
+}
+
+// secret returns a secret the provider needs: from the environment variable
+// env, else a masked prompt on the terminal. A secret is never a flag.
+func (a *app) secret(env, what string, need flow.Need) (string, error) {
+	if v := a.getenv(env); v != "" {
+		return strings.TrimSpace(v), nil
+	}
+	if need == flow.NeedNone || need == "" {
+		return "", nil
+	}
+	t, err := a.openTTY()
+	if err != nil {
+		if need == flow.NeedRequired {
+			return "", withHint(exitUsage, fmt.Errorf("%s needs %s, and there is no terminal to ask for it", what, strings.ToLower(envLabel(env))),
+				fmt.Sprintf("Set %s in the environment (secrets are never command-line flags).", env))
+		}
+		return "", nil
+	}
+	defer t.Close()
+	if need == flow.NeedRequired {
+		fmt.Fprintf(t, "%s for %s (input hidden): ", envLabel(env), what)
+	} else {
+		fmt.Fprintf(t, "%s for %s (input hidden; press Enter if the app has none): ", envLabel(env), what)
+	}
+	v, err := t.ReadSecret()
+	if err != nil {
+		return "", fmt.Errorf("reading the %s failed", strings.ToLower(envLabel(env)))
+	}
+	v = strings.TrimSpace(v)
+	if v == "" && need == flow.NeedRequired {
+		return "", usageErrorf("%s needs %s; it was left empty", what, strings.ToLower(envLabel(env)))
+	}
+	return v, nil
+}
+
+func envLabel(env string) string {
+	switch env {
+	case envClientSecret:
+		return "Client secret"
+	case envAPIKey:
+		return "API key"
+	}
+	return "Secret"
+}
+
+// unlock makes sure the store can write secrets before a single-use code
+// is spent: a wrong passphrase must fail now, not after the exchange.
+func (a *app) unlock(ctx context.Context, st *accounts.Store) error {
+	if !st.Backend().Locked {
+		return nil
+	}
+	p, err := a.passphrase("Keyring passphrase")
+	if err != nil {
+		return err
+	}
+	return st.Unlock(ctx, p)
+}
+
+// isTerminal reports whether r and w are both terminals (for the TUI).
+func isTerminal(r io.Reader, w io.Writer) bool {
+	rf, ok1 := r.(*os.File)
+	wf, ok2 := w.(*os.File)
+	return ok1 && ok2 && term.IsTerminal(int(rf.Fd())) && term.IsTerminal(int(wf.Fd()))
+}
