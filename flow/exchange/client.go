@@ -146,6 +146,9 @@ type transport struct {
 	ua      string
 	max     int64
 	call    *call
+	// tokenReply: the reply goes to x/oauth2's token parser (see
+	// normalizeExpiresIn).
+	tokenReply bool
 }
 
 var errTooLarge = errors.New("reply body too large")
@@ -193,6 +196,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st.bodyLen = len(body)
 	if b := bytes.TrimSpace(body); len(b) > 0 {
 		st.firstByte = b[0]
+	}
+	if t.tokenReply && st.firstByte == '{' {
+		body = normalizeExpiresIn(body)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))

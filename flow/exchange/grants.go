@@ -156,9 +156,11 @@ func (c *Client) tokenCall(ctx context.Context, op string, p flow.Provider, s fl
 	}
 	// x/oauth2 silently truncates token replies at 1 MiB; refuse larger
 	// ones here instead of parsing a truncated (form-encoded) reply.
-	if t := hc.Transport.(*transport); t.max > maxTokenReply {
+	t := hc.Transport.(*transport)
+	if t.max > maxTokenReply {
 		t.max, st.max = maxTokenReply, maxTokenReply
 	}
+	t.tokenReply = true
 	cctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	cctx = context.WithValue(cctx, oauth2.HTTPClient, hc)

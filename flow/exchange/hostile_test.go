@@ -499,3 +499,31 @@ func TestTokenReplyCapStaysAt1MiB(t *testing.T) {
 		t.Errorf("error %q should name the 1 MiB cap", err)
 	}
 }
+
+func TestOddExpiresInDoesNotLoseTheToken(t *testing.T) {
+	// x/oauth2 alone rejects the whole reply for these; the code would be spent.
+	for raw, want := range map[string]time.Duration{
+		`3600`: time.Hour, `"3600"`: time.Hour, `3600.0`: time.Hour, `3.6e3`: time.Hour, `"3600.9"`: time.Hour,
+		`" 3600 "`: time.Hour, `1e300`: time.Duration(maxExpiresIn) * time.Second,
+		`"soon"`: 0, `true`: 0, `{}`: 0, `[]`: 0, `null`: 0, `-5`: 0, `0`: 0, `""`: 0,
+	} {
+		t.Run(raw, func(t *testing.T) {
+			cs := newServer(t, jsonReply(200, `{"access_token":"at","token_type":"Bearer","expires_in":`+raw+`,"scope":"a"}`))
+			tok, err := exchangeOnce(t, testClient(), cs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want == 0 {
+				if tok.Expires() || tok.ExpirySource != flow.ExpiryNone {
+					t.Errorf("expiry %v (%s), want none", tok.Expiry, tok.ExpirySource)
+				}
+			} else if got := tok.Expiry.Sub(fixedNow); got != want || tok.ExpirySource != flow.ExpiryFromExpiresIn {
+				t.Errorf("expires in %v (%s), want %v", got, tok.ExpirySource, want)
+			}
+			if tok.AccessToken != "at" || tok.Scope != "a" || tok.TokenType != "Bearer" {
+				t.Errorf("token %+v", *tok)
+			}
+			wantRequests(t, cs, 1)
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -68,6 +69,53 @@ func readToken(base *oauth2.Token, raw func(string) any, now time.Time) (*flow.T
 		t.RefreshExpiry = now.Add(time.Duration(secs) * time.Second)
 	}
 	return t, nil
+}
+
+// normalizeExpiresIn rewrites a JSON token reply whose expires_in x/oauth2
+// would choke on. x/oauth2 decodes expires_in into an int32 through
+// json.Number.Int64, so 3600.0, 3.6e3, "3600.5", "soon" or true make it
+// reject the whole reply — which for a code exchange would waste the
+// single-use code on a reply that carried a perfectly good token. Such a
+// value becomes its integer part when it is a positive number (as a JSON
+// number or numeric string), and is dropped otherwise. Replies whose
+// expires_in is absent or an integer are returned unchanged.
+func normalizeExpiresIn(body []byte) []byte {
+	var probe struct {
+		ExpiresIn json.RawMessage `json:"expires_in"`
+	}
+	if json.Unmarshal(body, &probe) != nil || len(probe.ExpiresIn) == 0 || isJSONInt(probe.ExpiresIn) {
+		return body
+	}
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var m map[string]any
+	if d.Decode(&m) != nil || m == nil {
+		return body
+	}
+	if secs, ok := seconds(m["expires_in"]); ok {
+		m["expires_in"] = secs
+	} else {
+		delete(m, "expires_in")
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// isJSONInt: an integer literal, or a string holding one, that fits int64
+// (what json.Number.Int64 accepts), or null.
+func isJSONInt(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	if s == "null" {
+		return true
+	}
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
 }
 
 // seconds reads a positive lifetime given as a JSON number, an integer (from
