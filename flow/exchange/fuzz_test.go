@@ -72,6 +72,12 @@ var tokenSeeds = []string{
 	`"x"`,
 	`{}`,
 	`{"access_token":"a","access_token":"b"}`,
+	`{"access_token":"a","expires_in":3600.0}`,
+	`{"access_token":"a","expires_in":3.6e3}`,
+	`{"access_token":"a","expires_in":true}`,
+	`{"access_token":"a","expires_in":{"s":1}}`,
+	`{"access_token":"a","expires_in":"\u0033600"}`,
+	`{"access_token":"a","expires_in":1,"expires_in":"x"}`,
 }
 
 // FuzzTokenResponse feeds arbitrary JSON to the token-response reader
@@ -93,6 +99,19 @@ func FuzzTokenResponse(f *testing.F) {
 			base.TokenType, _ = raw["token_type"].(string)
 			base.RefreshToken, _ = raw["refresh_token"].(string)
 			checkRead(t, raw, now)(readToken(base.WithExtra(raw), base.WithExtra(raw).Extra, now))
+		}
+
+		// The expires_in normalizer leaves a reply x/oauth2 can parse.
+		if norm := normalizeExpiresIn(data); !bytes.Equal(norm, data) {
+			var probe struct {
+				ExpiresIn json.RawMessage `json:"expires_in"`
+			}
+			if err := json.Unmarshal(norm, &probe); err != nil {
+				t.Fatalf("normalized reply %q does not parse: %v", norm, err)
+			}
+			if len(probe.ExpiresIn) > 0 && !isJSONInt(probe.ExpiresIn) {
+				t.Fatalf("normalized expires_in %s is not an integer", probe.ExpiresIn)
+			}
 		}
 
 		for _, status := range []int{200, 400} {
