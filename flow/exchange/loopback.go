@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -88,7 +90,7 @@ func (c *Client) ListenLoopback(req *flow.AuthRequest) (flow.Capture, error) {
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(io.Discard, "", 0), // never write over the TUI
 	}
 	var wg sync.WaitGroup
 	for _, ln := range lns {
