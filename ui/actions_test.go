@@ -241,7 +241,7 @@ func TestDetailClaimsAndReveal(t *testing.T) {
 	waitText(t, p, "wh-token-0123456789")
 	tm.Send(press("v"))
 	waitView(t, p, "hidden again", func(v string) bool { return !strings.Contains(v, "wh-token-0123456789") })
-	golden.RequireEqual(t, []byte(finalView(t, tm)))
+	goldenAs(t, "final", finalView(t, tm))
 }
 
 func TestDetailLockedThenReveal(t *testing.T) {

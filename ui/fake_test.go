@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/tokenring/tokenring/accounts"
@@ -233,11 +234,11 @@ var errBoom = errors.New("the provider had an internal error")
 // ---- probe: a model wrapper the test can watch without racing -------------------
 
 type probe struct {
-	m    *Model
-	mu   sync.Mutex
-	view string
-	msgs int
-	mark int
+	m     *Model
+	mu    sync.Mutex
+	view  string
+	msgs  int
+	mark  int
 	marks int // sent
 }
 
@@ -387,4 +388,10 @@ func bgMsg(dark bool) tea.Msg {
 		return tea.BackgroundColorMsg{Color: color.RGBA{0x10, 0x10, 0x10, 0xff}}
 	}
 	return tea.BackgroundColorMsg{Color: color.RGBA{0xfa, 0xfa, 0xfa, 0xff}}
+}
+
+// goldenAs compares v with testdata/<test>/<name>.golden (-update rewrites it).
+func goldenAs(t *testing.T, name, v string) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) { golden.RequireEqual(t, []byte(v)) })
 }

@@ -478,6 +478,9 @@ func (w *wizard) submitFields(m *Model) tea.Cmd {
 		w.formErr = flow.Clean(err.Error())
 		return nil
 	}
+	if w.ch.preset == flow.PresetGeneric {
+		p.DisplayName = hostOf(p.Issuer, p.AuthURL, p.TokenURL)
+	}
 	w.name = name
 	w.secrets = flow.Secrets{ClientSecret: w.value(fClientSecret), APIKey: w.value(fAPIKey)}
 	w.fields[w.focus].input.Blur()
@@ -689,7 +692,10 @@ func describe(p flow.Provider, err error) (string, string) {
 		if oe.Description != "" {
 			msg += " — " + flow.Clean(oe.Description)
 		}
-		return msg, flow.Clean(oe.Advice())
+		if oe.Code == "invalid_grant" && oe.Op != "refresh" {
+			return msg, "The code was not accepted: it may have expired (some providers allow only a minute) or been used already. Start over to get a new one."
+		}
+		return msg, capitalize(flow.Clean(oe.Advice()))
 	}
 	msg := flow.Clean(err.Error())
 	switch {
@@ -885,4 +891,22 @@ func withRedirectURI(req *flow.AuthRequest, redirect string) (*flow.AuthRequest,
 	u.RawQuery = q.Encode()
 	r.URL = u.String()
 	return &r, nil
+}
+
+// hostOf names a generic provider by the host of its first URL.
+func hostOf(urls ...string) string {
+	for _, s := range urls {
+		if u, err := url.Parse(s); err == nil && u.Host != "" {
+			return u.Host
+		}
+	}
+	return "OAuth 2.0"
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
