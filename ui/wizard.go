@@ -300,16 +300,16 @@ func (w *wizard) startSpin(m *Model, what string) tea.Cmd {
 }
 
 func (w *wizard) keys(m *Model) bindings {
-	k := m.keys
 	switch w.step {
 	case stepPick:
 		return bindings{kb("↑/↓", "choose"), kb("enter", "select"), kb("esc", "cancel")}
 	case stepFields:
-		return bindings{k.Next, k.Prev, kb("enter", "continue"), kb("esc", "back")}
+		return bindings{m.keys.Next, m.keys.Prev, kb("enter", "continue"), kb("esc", "back")}
 	case stepAuthorize:
-		return bindings{kb("enter", "submit"), k.CopyURL, k.OpenURL, k.StartOver, kb("esc", "back")}
+		return bindings{kb("enter", "submit"), kb("ctrl+y", "copy URL"), kb("ctrl+o", "browser"),
+			kb("ctrl+r", "start over"), kb("esc", "back")}
 	case stepDevice:
-		return bindings{k.CopyURL, k.OpenURL, kb("esc", "cancel")}
+		return bindings{kb("ctrl+y", "copy URL"), kb("ctrl+o", "browser"), kb("esc", "cancel")}
 	case stepFailed:
 		return bindings{kb("enter", "start over"), kb("e", "edit"), kb("esc", "cancel")}
 	}
