@@ -236,16 +236,41 @@ const (
 	gap    = "  "
 )
 
+// columns fits the table to the width: at 80 columns everything shows;
+// narrower terminals drop "refreshed", then "RT", then the provider.
 func (m *Model) columns() cols {
 	c := cols{prov: 10, status: 15, exp: 18, rt: 2, last: 9}
-	fixed := 2 + c.prov + c.status + c.exp + c.rt + c.last + 5*colGap
-	c.name = max(m.width-fixed, 8)
-	if c.name > 32 {
+	width := func() int {
+		w, n := 2+c.status+c.exp, 2
+		for _, x := range []int{c.prov, c.rt, c.last} {
+			if x > 0 {
+				w += x
+				n++
+			}
+		}
+		return w + n*colGap
+	}
+	for _, drop := range []*int{&c.last, &c.rt, &c.prov} {
+		if m.width-width() >= 10 {
+			break
+		}
+		*drop = 0
+	}
+	c.name = max(m.width-width(), 6)
+	if c.name > 32 && c.prov > 0 {
 		extra := c.name - 32
 		c.name = 32
 		c.prov += min(extra, 8)
 	}
 	return c
+}
+
+// cell renders one column with its gap; hidden columns (width 0) vanish.
+func cell(st styleT, s string, w int, g string) string {
+	if w <= 0 {
+		return ""
+	}
+	return g + st.Render(fit(s, w))
 }
 
 func (m *Model) listView(b *strings.Builder) {
@@ -263,9 +288,10 @@ func (m *Model) listView(b *strings.Builder) {
 		return
 	}
 	c := m.columns()
-	head := "  " + fit("NAME", c.name) + gap + fit("PROVIDER", c.prov) + gap + fit("STATUS", c.status) + gap +
-		fit("TOKEN", c.exp) + gap + fit("RT", c.rt) + gap + fit("REFRESHED", c.last)
-	b.WriteString(th.Header.Render(head) + "\n")
+	h := th.Header
+	head := "  " + h.Render(fit("NAME", c.name)) + cell(h, "PROVIDER", c.prov, gap) + cell(h, "STATUS", c.status, gap) +
+		cell(h, "TOKEN", c.exp, gap) + cell(h, "RT", c.rt, gap) + cell(h, "REFRESHED", c.last, gap)
+	b.WriteString(head + "\n")
 	if len(m.rows) == 0 {
 		b.WriteString(th.Muted.Render("  No account matches “"+flow.Clean(m.filter.Value())+"”. esc clears the filter.") + "\n")
 		return
@@ -286,25 +312,34 @@ func (m *Model) rowView(a accounts.Account, sel bool, c cols) string {
 	if a.HasRefresh {
 		rt = "✓"
 	}
-	cursor := "  "
-	if sel {
-		cursor = th.Cursor.Render("▸ ")
+	// on the selected row every cell carries the selection background, so
+	// that the inner styles' resets do not punch holes in the bar
+	on := func(s styleT) styleT {
+		if !sel {
+			return s
+		}
+		if th.NoColor {
+			return s.Reverse(true)
+		}
+		return s.Background(th.P.SelBG)
 	}
-	name := fit(flow.Clean(a.Name), c.name)
+	cursor, name := "  ", on(th.Text)
 	if sel {
-		name = th.Bold.Render(name)
+		cursor = on(th.Cursor).Render("▸ ")
+		name = on(th.Bold)
+	} else {
+		cursor = "  "
 	}
-	line := cursor + name + gap +
-		th.Muted.Render(fit(providerName(a.Provider), c.prov)) + gap +
-		bstyle.Render(fit(badge, c.status)) + gap +
-		estyle.Render(fit(exp, c.exp)) + gap +
-		th.Muted.Render(fit(rt, c.rt)) + gap +
-		th.Muted.Render(fit(clock(a.LastRefresh, m.now), c.last))
+	g := gap
 	if sel {
-		w := 2 + c.name + c.prov + c.status + c.exp + c.rt + c.last + 5*colGap
-		return th.Selected.Width(w).Render(line)
+		g = on(th.Text).Render(gap)
 	}
-	return line
+	return cursor + name.Render(fit(flow.Clean(a.Name), c.name)) +
+		cell(on(th.Muted), providerName(a.Provider), c.prov, g) +
+		cell(on(bstyle), badge, c.status, g) +
+		cell(on(estyle), exp, c.exp, g) +
+		cell(on(th.Muted), rt, c.rt, g) +
+		cell(on(th.Muted), clock(a.LastRefresh, m.now), c.last, g)
 }
 
 func (m *Model) badge(s accounts.Status) (string, styleT) {

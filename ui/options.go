@@ -11,6 +11,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"os"
 	"time"
 
@@ -106,7 +107,7 @@ func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, progOpts...)...)
 	_, err := p.Run()
 	m.shutdown()
-	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
 	return err

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tokenring/tokenring/flow"
 )
@@ -54,6 +55,9 @@ func (m *Model) render() string {
 		lines = lines[:bodyH]
 	}
 	for _, l := range lines {
+		if ansi.StringWidth(l) > m.width { // never let the terminal wrap a line
+			l = ansi.Truncate(l, m.width, "…")
+		}
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
@@ -97,7 +101,7 @@ func (m *Model) headerView() string {
 	right := ""
 	if m.backend.Name != "" {
 		right = "keyring: " + flow.Clean(m.backend.Name)
-		if m.backend.Locked && !m.unlockedOnce() {
+		if m.backend.Locked {
 			right += " (locked)"
 		}
 	}
@@ -107,10 +111,6 @@ func (m *Model) headerView() string {
 	}
 	return left + strings.Repeat(" ", gap) + th.Muted.Render(right)
 }
-
-// unlockedOnce: the header's locked flag comes from the last load; an
-// unlock in this session clears it on the next load anyway.
-func (m *Model) unlockedOnce() bool { return false }
 
 func (m *Model) footerView() string {
 	th := m.th

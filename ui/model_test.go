@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tokenring/tokenring/accounts"
+	"github.com/tokenring/tokenring/flow"
+)
+
+// The one tick runs only while something counts down or a refresh is due.
+func TestTickOnlyWhenSomethingCounts(t *testing.T) {
+	c := newClock()
+	s := newFakeStore(c)
+	s.put(accounts.Account{Name: "forever", Provider: warhornP()}, flow.Token{AccessToken: "a"})
+	s.put(accounts.Account{Name: "gone", Provider: oidcP(), AccessExpiry: t0.Add(-time.Hour)}, flow.Token{AccessToken: "b"})
+	m := New(baseOptions(s, c, nil))
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.Update(loadedFromStore(t, s))
+	if m.ticking {
+		t.Fatal("idle list (nothing counts down) keeps a tick running")
+	}
+	// a key press that changes nothing time-related starts nothing either
+	m.Update(press("j"))
+	if m.ticking {
+		t.Fatal("a key press started the tick")
+	}
+
+	s.put(accounts.Account{Name: "soon", Provider: oidcP(), AccessExpiry: t0.Add(90 * time.Second)}, flow.Token{AccessToken: "c"})
+	_, cmd := m.Update(loadedFromStore(t, s))
+	if !m.ticking || cmd == nil {
+		t.Fatal("a countdown on screen must start the tick")
+	}
+	gen := m.tickGen
+	// a second reason does not start a second timer
+	m.setToast("hello", false)
+	m.Update(press("k"))
+	if m.tickGen != gen {
+		t.Fatal("a second tick was started")
+	}
+	// once the countdown is over (and the toast gone) the tick stops
+	c.Advance(2 * time.Minute)
+	m.Update(tickMsg{gen: gen})
+	if m.ticking {
+		t.Fatal("the tick kept running after every countdown ended")
+	}
+}
+
+func TestServerTextIsCleaned(t *testing.T) {
+	c := newClock()
+	s := newFakeStore(c)
+	evil := "\x1b]52;c;ZXZpbA==\x07boom\x1b[2J\u202e"
+	p := oidcP()
+	p.DisplayName = "Evil\x1b[31mCorp"
+	s.put(accounts.Account{Name: "acct", Provider: p, AccessExpiry: t0.Add(time.Hour), LastError: evil}, flow.Token{AccessToken: "a"})
+	m := New(baseOptions(s, c, nil))
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.Update(loadedFromStore(t, s))
+	v := m.View().Content
+	for _, bad := range []string{"\x1b]52", "\x07", "\x1b[2J", "\u202e", "\x1b[31m"} {
+		if strings.Contains(v, bad) {
+			t.Fatalf("view carries %q from the server: %q", bad, v)
+		}
+	}
+	if !strings.Contains(ansi.Strip(v), "boom") {
+		t.Fatalf("the error text itself should be shown:\n%s", ansi.Strip(v))
+	}
+	m.Update(press("enter"))
+	v = m.View().Content
+	if strings.Contains(v, "\x1b]52") || strings.Contains(v, "\x1b[2J") {
+		t.Fatal("detail view carries escapes from the server")
+	}
+}
+
+func TestResizeKeepsTheViewInBounds(t *testing.T) {
+	m := bigModel(t, 50)
+	for _, sz := range [][2]int{{80, 24}, {120, 40}, {60, 16}, {200, 10}, {40, 30}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		for _, screen := range []string{"list", "help", "detail", "wizard"} {
+			switch screen {
+			case "help":
+				m.Update(press("?"))
+			case "detail":
+				m.Update(press("x")) // close help
+				m.Update(press("enter"))
+			case "wizard":
+				m.Update(press("esc"))
+				m.Update(press("l"))
+			}
+			lines := strings.Split(m.View().Content, "\n")
+			if len(lines) != sz[1] {
+				t.Fatalf("%s at %dx%d: %d lines", screen, sz[0], sz[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > sz[0] {
+					t.Fatalf("%s at %dx%d: line %d is %d wide: %q", screen, sz[0], sz[1], i, w, ansi.Strip(l))
+				}
+			}
+		}
+		m.Update(press("esc"))
+	}
+}
+
+func TestCountdownFormat(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 59 * time.Second: "59s", 4*time.Minute + 12*time.Second: "4m 12s",
+		time.Hour + 5*time.Minute: "1h 05m", 50 * time.Hour: "2d 2h",
+	} {
+		if got := countdown(d); got != want {
+			t.Errorf("countdown(%v) = %q, want %q", d, got, want)
+		}
+	}
+	if got := shortDuration(30 * time.Second); got != "30s" {
+		t.Errorf("shortDuration(30s) = %q", got)
+	}
+	if got := shortDuration(2 * time.Minute); got != "2m" {
+		t.Errorf("shortDuration(2m) = %q", got)
+	}
+	if got := wrapText("copy the access token of dressipi-shop now", 30); got != "copy the access token of\ndressipi-shop now" {
+		t.Errorf("wrapText = %q", got)
+	}
+}
+
+func TestOSC52Wrapping(t *testing.T) {
+	plain := clipper{env: newEnv(func(string) string { return "" })}.osc52("tok")
+	if plain != "\x1b]52;c;dG9r\x07" {
+		t.Fatalf("plain = %q", plain)
+	}
+	tmux := clipper{env: newEnv(func(k string) string { return map[string]string{"TMUX": "x"}[k] })}.osc52("tok")
+	if tmux != "\x1b]52;c;dG9r\x07\x1bPtmux;\x1b\x1b]52;c;dG9r\x07\x1b\\" {
+		t.Fatalf("tmux = %q", tmux)
+	}
+	screen := clipper{env: newEnv(func(k string) string { return map[string]string{"STY": "x"}[k] })}.osc52("tok")
+	if screen != "\x1bP\x1b]52;c;dG9r\x07\x1b\\" {
+		t.Fatalf("screen = %q", screen)
+	}
+}
+
+func TestLocalSessionDetection(t *testing.T) {
+	e := func(kv ...string) env {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return newEnv(func(k string) string { return m[k] })
+	}
+	if !e("DISPLAY", ":0").local() || !e("WAYLAND_DISPLAY", "wayland-0").local() {
+		t.Fatal("a desktop session is local")
+	}
+	if e("DISPLAY", ":0", "SSH_CONNECTION", "1 2 3 4").local() || e("DISPLAY", "localhost:10", "SSH_TTY", "/dev/pts/1").local() {
+		t.Fatal("an SSH session is not local")
+	}
+}
