@@ -328,7 +328,11 @@ func newProvidersCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "providers [--json]",
 		Short: "List the providers tokenring knows (built in and from config.toml)",
-		Args:  exactArgs(0),
+		Long: `List the built-in providers (warhorn, dressipi, generic) and those declared in
+config.toml ([providers.NAME] tables). --json prints their full definitions.
+
+` + exitCodesHelp,
+		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.providers(asJSON)
 		},

@@ -39,6 +39,35 @@ type app struct {
 	// exchanger talks to providers (flow/exchange).
 	exchanger flow.Exchanger
 	now       func() time.Time
+	// open opens the account store (accounts.Open; tests put a fake here).
+	open func(accounts.Config) (store, error)
+}
+
+// store is what the commands use of *accounts.Store (a superset of
+// ui.Backend, so the same value drives the TUI).
+type store interface {
+	Backend() accounts.BackendInfo
+	Accounts() ([]accounts.Account, error)
+	Account(name string) (accounts.Account, error)
+	Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error
+	Secret(ctx context.Context, name string) (accounts.Secret, error)
+	Token(ctx context.Context, name string) (flow.Token, error)
+	Refresh(ctx context.Context, name string) (accounts.Account, error)
+	Remove(ctx context.Context, name string, revoke bool) error
+	Unlock(ctx context.Context, passphrase string) error
+	Status(a accounts.Account, now time.Time) accounts.Status
+	RefreshDue(a accounts.Account) time.Time
+	Close() error
+}
+
+var _ store = (*accounts.Store)(nil)
+
+func openAccounts(c accounts.Config) (store, error) {
+	st, err := accounts.Open(c)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
@@ -47,6 +76,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		openTTY:   openDevTTY,
 		exchanger: exchange.New(),
 		now:       time.Now,
+		open:      openAccounts,
 	}
 }
 
@@ -112,7 +142,7 @@ func (a *app) loadConfig() (string, accounts.FileConfig, error) {
 // openStore opens the account store. prompt says whether the file
 // backend's passphrase may be asked for on the terminal (the CLI); the TUI
 // asks in its own prompt instead.
-func (a *app) openStore(prompt bool) (*accounts.Store, accounts.FileConfig, error) {
+func (a *app) openStore(prompt bool) (store, accounts.FileConfig, error) {
 	dir, cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, cfg, err
@@ -131,7 +161,7 @@ func (a *app) openStore(prompt bool) (*accounts.Store, accounts.FileConfig, erro
 	if prompt {
 		c.Passphrase = a.passphrase
 	}
-	st, err := accounts.Open(c)
+	st, err := a.open(c)
 	if err != nil {
 		return nil, cfg, err
 	}
@@ -225,7 +255,7 @@ func envLabel(env string) string {
 
 // unlock makes sure the store can write secrets before a single-use code
 // is spent: a wrong passphrase must fail now, not after the exchange.
-func (a *app) unlock(ctx context.Context, st *accounts.Store) error {
+func (a *app) unlock(ctx context.Context, st store) error {
 	if !st.Backend().Locked {
 		return nil
 	}

@@ -264,6 +264,7 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 		s, err := readLine(a.stdin, flow.MaxPaste+1)
 		lines <- pasted{s, err}
 	}()
+	var pastes <-chan pasted = lines
 	var captured <-chan flow.CaptureResult
 	if capture != nil {
 		captured = capture.Result()
@@ -277,6 +278,9 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 		case r, ok := <-captured:
 			if !ok {
 				captured = nil
+				if pastes == nil {
+					return nil, p, withCode(exitNotAuthd, errors.New("the loopback listener stopped and nothing was pasted"))
+				}
 				continue
 			}
 			if r.Err != nil {
@@ -284,8 +288,15 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 			}
 			fmt.Fprintln(w, "Received the code from the browser.")
 			code = r.Code
-		case l := <-lines:
+		case l := <-pastes:
 			if l.err != nil && strings.TrimSpace(l.text) == "" {
+				if captured != nil {
+					// stdin is closed (e.g. </dev/null): the browser can
+					// still come back to the loopback listener.
+					pastes = nil
+					fmt.Fprintln(w, "Nothing to read on standard input; waiting for the browser ...")
+					continue
+				}
 				if errors.Is(l.err, io.EOF) {
 					return nil, p, withCode(exitNotAuthd, errors.New("nothing was pasted (standard input ended)"))
 				}

@@ -344,8 +344,13 @@ func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
 	p.Headers = mergeMap(p.Headers, q.Headers)
 	p.AuthParams = mergeMap(p.AuthParams, q.AuthParams)
 	p.TokenParams = mergeMap(p.TokenParams, q.TokenParams)
-	if p.DisplayName == base.DisplayName && preset == flow.PresetGeneric {
-		p.DisplayName = name
+	if preset == flow.PresetGeneric {
+		if q.DisplayName == "" {
+			p.DisplayName = name
+		}
+		if q.Description == "" {
+			p.Description = "" // the generic preset's text describes flags, not this provider
+		}
 	}
 	if p.Issuer != "" && q.Scopes == nil && len(p.Scopes) == 0 {
 		p.Scopes = []string{"openid"}

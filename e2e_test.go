@@ -1,0 +1,715 @@
+package main
+
+// End-to-end tests: the real binary, built once, run as a subprocess with
+// its own TOKENRING_HOME, the real encrypted file keyring, and the strict
+// local Warhorn, Dressipi and OIDC servers of internal/localoauth. The
+// browser is played by Server.Approve on the URL the binary prints; what the
+// user would paste goes to the binary's stdin.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tokenring/tokenring/internal/localoauth"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// tokenringBin builds the binary once per test run (with -race when the
+// tests run with it).
+func tokenringBin(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: builds and runs the binary")
+	}
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "tokenring-e2e-bin-")
+		if binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "tokenring")
+		args := []string{"build", "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		args = append(args, ".")
+		out, err := exec.Command("go", args...).CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// cli is one isolated tokenring installation.
+type cli struct {
+	t    *testing.T
+	bin  string
+	home string // TOKENRING_HOME
+	env  map[string]string
+}
+
+const e2ePassphrase = "correct horse battery staple 7f3a"
+
+func newCLI(t *testing.T) *cli {
+	c := &cli{t: t, bin: tokenringBin(t), home: filepath.Join(t.TempDir(), "home")}
+	userHome := t.TempDir()
+	c.env = map[string]string{
+		"PATH":                 os.Getenv("PATH"),
+		"HOME":                 userHome,
+		"XDG_CONFIG_HOME":      filepath.Join(userHome, ".config"),
+		"XDG_RUNTIME_DIR":      userHome,
+		"TOKENRING_HOME":       c.home,
+		"TOKENRING_KEYRING":    "file",
+		"TOKENRING_PASSPHRASE": e2ePassphrase,
+		"TERM":                 "dumb",
+	}
+	return c
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// start runs the binary with extra env (k=v) and returns it running.
+type running struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout bytes.Buffer
+	mu     sync.Mutex
+	errBuf bytes.Buffer
+	lines  chan string
+	done   chan struct{}
+	cancel context.CancelFunc
+}
+
+func (c *cli) start(extraEnv []string, args ...string) *running {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	cmd := exec.CommandContext(ctx, c.bin, args...)
+	for k, v := range c.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, extraEnv...)
+	// No controlling terminal: /dev/tty cannot be opened, as in CI or cron.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	r := &running{cmd: cmd, lines: make(chan string, 100), done: make(chan struct{}), cancel: cancel}
+	var err error
+	if r.stdin, err = cmd.StdinPipe(); err != nil {
+		c.t.Fatal(err)
+	}
+	cmd.Stdout = &r.stdout
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	go func() {
+		defer close(r.done)
+		sc := bufio.NewScanner(errPipe)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			r.mu.Lock()
+			r.errBuf.WriteString(sc.Text() + "\n")
+			r.mu.Unlock()
+			select {
+			case r.lines <- sc.Text():
+			default:
+			}
+		}
+		close(r.lines)
+	}()
+	return r
+}
+
+// waitLine returns the first stderr line matching re.
+func (r *running) waitLine(t *testing.T, re *regexp.Regexp) string {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-r.lines:
+			if !ok {
+				t.Fatalf("stderr ended before a line matching %s; stderr:\n%s", re, r.stderr())
+			}
+			if re.MatchString(l) {
+				return l
+			}
+		case <-timeout:
+			t.Fatalf("no stderr line matching %s within 30 s; stderr:\n%s", re, r.stderr())
+		}
+	}
+}
+
+func (r *running) stderr() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.errBuf.String()
+}
+
+func (r *running) wait(t *testing.T) result {
+	t.Helper()
+	r.stdin.Close()
+	return r.waitOpen(t)
+}
+
+// waitOpen waits for the process without closing its stdin.
+func (r *running) waitOpen(t *testing.T) result {
+	t.Helper()
+	err := r.cmd.Wait()
+	<-r.done
+	r.cancel()
+	res := result{stdout: r.stdout.String(), stderr: r.stderr(), code: r.cmd.ProcessState.ExitCode()}
+	if err != nil && res.code < 0 {
+		t.Fatalf("tokenring did not finish: %v\nstderr:\n%s", err, res.stderr)
+	}
+	return res
+}
+
+// run runs the binary to completion with stdin.
+func (c *cli) run(extraEnv []string, stdin string, args ...string) result {
+	c.t.Helper()
+	r := c.start(extraEnv, args...)
+	io.WriteString(r.stdin, stdin)
+	return r.wait(c.t)
+}
+
+var authURLLine = regexp.MustCompile(`^\s+http://127\.0\.0\.1:\d+/\S*authorize\?`)
+
+// link runs `tokenring link`, approves the authorization URL it prints on
+// srv, and pastes paste(approved) on stdin. It returns the result and what
+// the browser gave.
+func (c *cli) link(srv *localoauth.Server, extraEnv []string, paste func(approved string) string, args ...string) (result, string) {
+	c.t.Helper()
+	r := c.start(extraEnv, append([]string{"link"}, args...)...)
+	line := r.waitLine(c.t, authURLLine)
+	authURL := strings.TrimSpace(line)
+	approved, err := srv.Approve(authURL)
+	if err != nil {
+		r.cancel()
+		c.t.Fatalf("approve %s: %v\nstderr:\n%s", authURL, err, r.stderr())
+	}
+	if paste == nil {
+		paste = func(s string) string { return s }
+	}
+	io.WriteString(r.stdin, paste(approved)+"\n")
+	return r.wait(c.t), approved
+}
+
+// with returns c bound to a subtest's t.
+func (c *cli) with(t *testing.T) *cli {
+	d := *c
+	d.t = t
+	return &d
+}
+
+func (c *cli) expect(res result, code int, what string) {
+	c.t.Helper()
+	if res.code != code {
+		c.t.Fatalf("%s: exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", what, res.code, code, res.stdout, res.stderr)
+	}
+}
+
+// grepHome fails when any file under TOKENRING_HOME contains a secret.
+func (c *cli) grepHome(secrets map[string]string) {
+	c.t.Helper()
+	n := 0
+	err := filepath.WalkDir(c.home, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		for what, s := range secrets {
+			if s == "" {
+				c.t.Fatalf("grepHome: empty secret %s", what)
+			}
+			if bytes.Contains(b, []byte(s)) {
+				c.t.Errorf("%s found in clear in %s", what, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if n == 0 {
+		c.t.Fatalf("grepHome: no file under %s (did anything get stored?)", c.home)
+	}
+}
+
+type listed struct {
+	Name             string   `json:"name"`
+	Provider         string   `json:"provider"`
+	Status           string   `json:"status"`
+	ExpiresAt        *string  `json:"expires_at"`
+	ExpiresInSeconds *int64   `json:"expires_in_seconds"`
+	HasRefreshToken  bool     `json:"has_refresh_token"`
+	HasIDToken       bool     `json:"has_id_token"`
+	NeedsRelink      bool     `json:"needs_relink"`
+	Scopes           []string `json:"scopes"`
+}
+
+func (c *cli) list() []listed {
+	c.t.Helper()
+	res := c.run(nil, "", "list", "--json")
+	c.expect(res, 0, "list --json")
+	var out []listed
+	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+		c.t.Fatalf("list --json is not JSON: %v\n%s", err, res.stdout)
+	}
+	return out
+}
+
+func tokenRequests(srv *localoauth.Server, path string) []localoauth.Recorded {
+	var out []localoauth.Recorded
+	for _, r := range srv.Requests() {
+		if r.Path == path && r.Method == http.MethodPost {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+const whRedirect = "https://app.example/oauth/callback"
+
+func warhornArgs(srv *localoauth.Server, name string) []string {
+	return []string{name, "--provider", "warhorn",
+		"--auth-url", srv.URL + "/oauth/authorize", "--token-url", srv.URL + "/oauth/token",
+		"--client-id", "wh-client", "--redirect-uri", whRedirect}
+}
+
+func TestE2EWarhorn(t *testing.T) {
+	c := newCLI(t)
+	const clientSecret = "wh-secret-5b1e0c9d"
+	srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh-client", ClientSecret: clientSecret, RedirectURI: whRedirect})
+	defer srv.Close()
+	secretEnv := []string{"TOKENRING_CLIENT_SECRET=" + clientSecret}
+
+	res, approved := c.link(srv, secretEnv, nil, warhornArgs(srv, "events")...)
+	c.expect(res, 0, "link warhorn")
+	if !strings.HasPrefix(approved, whRedirect+"?") {
+		t.Fatalf("warhorn pasted a redirect URL, got %q", approved)
+	}
+	if n := srv.Count("/oauth/token"); n != 1 {
+		t.Fatalf("link sent %d token requests, want exactly 1", n)
+	}
+	if res.stdout != "" {
+		t.Errorf("link printed on stdout: %q", res.stdout)
+	}
+	if !strings.Contains(res.stderr, "does not expire") {
+		t.Errorf("link should say the Warhorn token does not expire:\n%s", res.stderr)
+	}
+
+	res = c.run(nil, "", "token", "events")
+	c.expect(res, 0, "token")
+	tok := strings.TrimSuffix(res.stdout, "\n")
+	if tok == "" || strings.ContainsAny(tok, " \n\t") || res.stdout != tok+"\n" {
+		t.Fatalf("token stdout must be exactly the token and a newline, got %q", res.stdout)
+	}
+	if !srv.ValidAccessToken(tok) {
+		t.Fatalf("token printed %q, which the server did not issue", tok)
+	}
+	if res.stderr != "" {
+		t.Errorf("token wrote on stderr: %q", res.stderr)
+	}
+
+	res = c.run(nil, "", "refresh", "events")
+	c.expect(res, exitNoRefresh, "refresh of a Warhorn account (no refresh token)")
+	if !strings.Contains(res.stderr, "no refresh token") {
+		t.Errorf("refresh should say there is no refresh token:\n%s", res.stderr)
+	}
+	if n := srv.Count("/oauth/token"); n != 1 {
+		t.Errorf("refresh without a refresh token sent a request (%d token requests)", n)
+	}
+
+	l := c.list()
+	if len(l) != 1 || l[0].Name != "events" || l[0].Provider != "warhorn" || l[0].Status != "no_expiry" ||
+		l[0].HasRefreshToken || l[0].ExpiresAt != nil || !l[0].HasIDToken {
+		t.Fatalf("list --json = %+v", l)
+	}
+
+	res = c.run([]string{"TOKENRING_PASSPHRASE=not the passphrase"}, "", "token", "events")
+	c.expect(res, exitKeyring, "token with a wrong passphrase")
+	if res.stdout != "" || strings.Contains(res.stderr, tok) {
+		t.Errorf("wrong passphrase leaked output: stdout %q stderr %q", res.stdout, res.stderr)
+	}
+
+	c.grepHome(map[string]string{"client secret": clientSecret, "access token": tok, "passphrase": e2ePassphrase})
+
+	res = c.run(nil, "", "remove", "events")
+	c.expect(res, 0, "remove")
+	if l := c.list(); len(l) != 0 {
+		t.Fatalf("after remove, list = %+v", l)
+	}
+	c.expect(c.run(nil, "", "token", "events"), exitNoAccount, "token after remove")
+}
+
+func TestE2EDressipi(t *testing.T) {
+	c := newCLI(t)
+	const apiKey = "dr-api-key-3c7a91e4"
+	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: time.Hour})
+	defer srv.Close()
+	keyEnv := []string{"TOKENRING_API_KEY=" + apiKey}
+
+	res, approved := c.link(srv, keyEnv, nil, "shop", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
+	c.expect(res, 0, "link dressipi")
+	if !strings.HasPrefix(approved, "Authorization code: ") {
+		t.Fatalf("dressipi's OOB page text expected, got %q", approved)
+	}
+	if n := srv.Count("/oauth/token"); n != 1 {
+		t.Fatalf("link sent %d token requests, want exactly 1", n)
+	}
+
+	res = c.run(nil, "", "token", "shop")
+	c.expect(res, 0, "token")
+	tok1 := strings.TrimSuffix(res.stdout, "\n")
+	if !srv.ValidAccessToken(tok1) || res.stdout != tok1+"\n" {
+		t.Fatalf("token printed %q", res.stdout)
+	}
+
+	l := c.list()
+	if len(l) != 1 || l[0].Status != "valid" || !l[0].HasRefreshToken || l[0].ExpiresInSeconds == nil ||
+		*l[0].ExpiresInSeconds < 3500 || *l[0].ExpiresInSeconds > 3600 {
+		t.Fatalf("list --json = %+v", l)
+	}
+
+	// Two refreshes: Dressipi rotates refresh tokens and each works once, so
+	// the second only succeeds if the first stored the rotated one.
+	for i := 0; i < 2; i++ {
+		res = c.run(nil, "", "refresh", "shop")
+		c.expect(res, 0, fmt.Sprintf("refresh #%d", i+1))
+		if !strings.Contains(res.stdout, "shop refreshed") {
+			t.Errorf("refresh output: %q", res.stdout)
+		}
+	}
+	var refreshTokens []string
+	for _, r := range tokenRequests(srv, "/oauth/token") {
+		if r.Form.Get("grant_type") == "refresh_token" {
+			if r.Status != http.StatusOK {
+				t.Errorf("a refresh was refused: %d %s", r.Status, r.Error)
+			}
+			if r.Header.Get("x-api-key") != apiKey {
+				t.Errorf("refresh without x-api-key")
+			}
+			refreshTokens = append(refreshTokens, r.Form.Get("refresh_token"))
+		}
+	}
+	if len(refreshTokens) != 2 || refreshTokens[0] == refreshTokens[1] {
+		t.Fatalf("want two refreshes with two different (rotated) refresh tokens, got %d", len(refreshTokens))
+	}
+
+	res = c.run(nil, "", "token", "shop")
+	c.expect(res, 0, "token after refresh")
+	tok2 := strings.TrimSuffix(res.stdout, "\n")
+	if tok2 == tok1 || !srv.ValidAccessToken(tok2) {
+		t.Fatalf("after refresh, token should be a new valid one")
+	}
+
+	c.grepHome(map[string]string{
+		"API key": apiKey, "access token 1": tok1, "access token 2": tok2,
+		"refresh token 1": refreshTokens[0], "refresh token 2": refreshTokens[1], "passphrase": e2ePassphrase,
+	})
+
+	c.expect(c.run(nil, "", "remove", "shop"), 0, "remove")
+	c.expect(c.run(nil, "", "refresh", "shop"), exitNoAccount, "refresh after remove")
+	if l := c.list(); len(l) != 0 {
+		t.Fatalf("after remove, list = %+v", l)
+	}
+}
+
+func TestE2ELinkFailures(t *testing.T) {
+	base := newCLI(t)
+	c := base
+	const clientSecret = "wh-secret-a0f3"
+	srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh-client", ClientSecret: clientSecret, RedirectURI: whRedirect})
+	defer srv.Close()
+	env := []string{"TOKENRING_CLIENT_SECRET=" + clientSecret}
+	tokenCount := func() int { return srv.Count("/oauth/token") }
+
+	t.Run("pasted garbage", func(t *testing.T) {
+		c := base.with(t)
+		res, _ := c.link(srv, env, func(string) string { return "hello there, I am not a code" }, warhornArgs(srv, "g1")...)
+		c.expect(res, exitNotAuthd, "garbage")
+		if tokenCount() != 0 {
+			t.Fatalf("garbage was sent to the token endpoint")
+		}
+		if !strings.Contains(res.stderr, "link g1") || !strings.Contains(res.stderr, "again") {
+			t.Errorf("no start-over advice:\n%s", res.stderr)
+		}
+	})
+	t.Run("state mismatch", func(t *testing.T) {
+		c := base.with(t)
+		res, _ := c.link(srv, env, func(s string) string {
+			u, _ := url.Parse(s)
+			q := u.Query()
+			q.Set("state", "forged")
+			u.RawQuery = q.Encode()
+			return u.String()
+		}, warhornArgs(srv, "g2")...)
+		c.expect(res, exitNotAuthd, "state mismatch")
+		if tokenCount() != 0 {
+			t.Fatalf("a redirect with the wrong state was exchanged")
+		}
+	})
+	t.Run("denied", func(t *testing.T) {
+		c := base.with(t)
+		r := c.start(env, append([]string{"link"}, warhornArgs(srv, "g3")...)...)
+		denied, err := srv.Deny(strings.TrimSpace(r.waitLine(t, authURLLine)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(r.stdin, denied+"\n")
+		res := r.wait(t)
+		c.expect(res, exitNotAuthd, "denied")
+		if !strings.Contains(res.stderr, "access_denied") {
+			t.Errorf("the provider's error is not shown:\n%s", res.stderr)
+		}
+	})
+	t.Run("nothing pasted", func(t *testing.T) {
+		c := base.with(t)
+		r := c.start(env, append([]string{"link"}, warhornArgs(srv, "g4")...)...)
+		r.waitLine(t, authURLLine)
+		c.expect(r.wait(t), exitNotAuthd, "stdin closed")
+	})
+
+	var firstPaste string
+	t.Run("reused code", func(t *testing.T) {
+		c := base.with(t)
+		res, approved := c.link(srv, env, nil, warhornArgs(srv, "first")...)
+		c.expect(res, 0, "first link")
+		firstPaste = approved
+		if tokenCount() != 1 {
+			t.Fatalf("%d token requests after one link", tokenCount())
+		}
+		u, _ := url.Parse(approved)
+		code := u.Query().Get("code")
+		res, _ = c.link(srv, env, func(string) string { return code }, warhornArgs(srv, "second")...)
+		c.expect(res, exitNeedsLink, "reused code")
+		if tokenCount() != 2 {
+			t.Fatalf("the reused code took %d token requests, want exactly 1 (no retry)", tokenCount()-1)
+		}
+		if !strings.Contains(res.stderr, "invalid_grant") || !strings.Contains(res.stderr, "link second") {
+			t.Errorf("reused code: want the provider's error and start-over advice:\n%s", res.stderr)
+		}
+		for _, l := range c.list() {
+			if l.Name == "second" {
+				t.Errorf("a failed link stored an account")
+			}
+		}
+	})
+	t.Run("name taken", func(t *testing.T) {
+		c := base.with(t)
+		res := c.run(env, "", append([]string{"link"}, warhornArgs(srv, "first")...)...)
+		c.expect(res, exitExists, "link over an existing account")
+		if authURLLine.MatchString(res.stderr) || strings.Contains(res.stderr, "/oauth/authorize?") {
+			t.Errorf("an authorization was started for a taken name")
+		}
+	})
+	t.Run("secret flags do not exist", func(t *testing.T) {
+		c := base.with(t)
+		for _, f := range []string{"--client-secret", "--secret", "--api-key", "--passphrase", "--password", "--token"} {
+			res := c.run(nil, "", append(append([]string{"link"}, warhornArgs(srv, "x")...), f, clientSecret)...)
+			c.expect(res, exitUsage, "link "+f)
+			if !strings.Contains(res.stderr, "unknown flag") {
+				t.Errorf("%s: %s", f, res.stderr)
+			}
+			if strings.Contains(res.stderr, clientSecret) {
+				t.Errorf("%s: the secret was echoed", f)
+			}
+		}
+	})
+	t.Run("secret needed, no terminal", func(t *testing.T) {
+		c := base.with(t)
+		res := c.run(nil, "", "link", "x", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "c")
+		c.expect(res, exitUsage, "dressipi without TOKENRING_API_KEY")
+		if !strings.Contains(res.stderr, "TOKENRING_API_KEY") {
+			t.Errorf("should name TOKENRING_API_KEY:\n%s", res.stderr)
+		}
+	})
+	t.Run("insecure endpoint", func(t *testing.T) {
+		c := base.with(t)
+		res := c.run(env, "", "link", "x", "--provider", "generic", "--auth-url", "http://sso.example.com/auth",
+			"--token-url", "https://sso.example.com/token", "--client-id", "c", "--redirect-uri", "http://127.0.0.1:9/cb")
+		c.expect(res, exitUsage, "http endpoint off loopback")
+	})
+	t.Run("bad name", func(t *testing.T) {
+		c := base.with(t)
+		c.expect(c.run(env, "", append([]string{"link"}, warhornArgs(srv, "../evil")...)...), exitUsage, "bad account name")
+	})
+	t.Run("unknown provider", func(t *testing.T) {
+		c := base.with(t)
+		c.expect(c.run(env, "", "link", "x", "--provider", "nope"), exitUsage, "unknown provider")
+	})
+	t.Run("provider unreachable", func(t *testing.T) {
+		c := base.with(t)
+		dead := localoauth.NewWarhorn(localoauth.WarhornOptions{})
+		deadURL := dead.URL
+		dead.Close()
+		args := warhornArgs(srv, "g5")
+		for i, a := range args {
+			if a == srv.URL+"/oauth/token" {
+				args[i] = deadURL + "/oauth/token"
+			}
+		}
+		before := tokenCount()
+		res, _ := c.link(srv, env, nil, args...)
+		c.expect(res, exitUnreachable, "token endpoint unreachable")
+		if tokenCount() != before {
+			t.Errorf("the live server got a token request")
+		}
+	})
+	t.Run("provider error", func(t *testing.T) {
+		c := base.with(t)
+		srv.SetFail(localoauth.Failure{Status: 500, Body: "<html>oops</html>", ContentType: "text/html"})
+		before := tokenCount()
+		res, _ := c.link(srv, env, nil, warhornArgs(srv, "g6")...)
+		c.expect(res, exitProvider, "server error")
+		if tokenCount() != before+1 {
+			t.Errorf("a failed exchange sent %d requests, want exactly 1", tokenCount()-before)
+		}
+	})
+	t.Run("unknown account", func(t *testing.T) {
+		c := base.with(t)
+		for _, cmd := range []string{"token", "refresh", "remove"} {
+			res := c.run(nil, "", cmd, "nobody")
+			c.expect(res, exitNoAccount, cmd+" nobody")
+			if res.stdout != "" {
+				t.Errorf("%s printed on stdout: %q", cmd, res.stdout)
+			}
+		}
+	})
+	t.Run("usage", func(t *testing.T) {
+		c := base.with(t)
+		c.expect(c.run(nil, "", "token"), exitUsage, "token without NAME")
+		c.expect(c.run(nil, "", "frobnicate"), exitUsage, "unknown command")
+		c.expect(c.run(nil, "", "list", "--bogus"), exitUsage, "unknown flag")
+	})
+	t.Run("no terminal for the TUI", func(t *testing.T) {
+		c := base.with(t)
+		c.expect(c.run(nil, "", ""), exitUsage, "plain tokenring without a terminal")
+	})
+
+	if firstPaste != "" {
+		u, _ := url.Parse(firstPaste)
+		c.grepHome(map[string]string{"client secret": clientSecret, "code": u.Query().Get("code"), "passphrase": e2ePassphrase})
+	}
+}
+
+// An OIDC provider by discovery: the loopback listener catches the code
+// while stdin stays open (first of paste/capture wins), the device flow
+// polls until approved, and remove revokes.
+func TestE2EOIDCLoopbackDeviceRevoke(t *testing.T) {
+	c := newCLI(t)
+	srv := localoauth.NewOIDC(localoauth.OIDCOptions{
+		ClientID: "oidc-client", RedirectURIs: []string{"http://127.0.0.1/callback"},
+		Device: true, DeviceInterval: 1, Revocation: true, RotateRefresh: true, PKCE: true,
+	})
+	defer srv.Close()
+
+	r := c.start(nil, "link", "work", "--provider", "oidc", "--issuer", srv.URL, "--client-id", "oidc-client",
+		"--redirect-uri", "http://127.0.0.1:0/callback", "--scope", "openid email", "--scope", "profile")
+	authURL := strings.TrimSpace(r.waitLine(t, authURLLine))
+	au, _ := url.Parse(authURL)
+	if got := au.Query().Get("scope"); got != "openid email profile" {
+		t.Errorf("scope in the authorization URL = %q", got)
+	}
+	landed, err := srv.Approve(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The browser follows the redirect to tokenring's loopback listener.
+	resp, err := http.Get(landed)
+	if err != nil {
+		t.Fatalf("loopback listener: %v\nstderr:\n%s", err, r.stderr())
+	}
+	resp.Body.Close()
+	res := r.waitOpen(t) // stdin stays open: the capture must win on its own
+	c.expect(res, 0, "link by loopback capture")
+	if !strings.Contains(res.stderr, "from the browser") {
+		t.Errorf("the code should have come from the loopback listener:\n%s", res.stderr)
+	}
+
+	r = c.start(nil, "link", "tv", "--provider", "oidc", "--issuer", srv.URL, "--client-id", "oidc-client", "--device")
+	r.waitLine(t, regexp.MustCompile(`^\s+[A-Z0-9]{4}-?[A-Z0-9]{4}\s*$`))
+	if err := srv.ApproveDevice(srv.LastUserCode()); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(r.wait(t), 0, "link by device flow")
+
+	l := c.list()
+	if len(l) != 2 {
+		t.Fatalf("list = %+v", l)
+	}
+	before := srv.Count("/revoke")
+	res = c.run(nil, "", "remove", "work")
+	c.expect(res, 0, "remove with revocation")
+	if srv.Count("/revoke") == before {
+		t.Errorf("remove did not revoke at the provider")
+	}
+	res = c.run(nil, "", "remove", "tv", "--no-revoke")
+	c.expect(res, 0, "remove --no-revoke")
+	if n := srv.Count("/revoke"); n == before {
+		t.Errorf("revocation count unchanged")
+	}
+}
+
+// `tokenring demo --list` links the sample accounts through the real flow
+// against the built-in provider, shows every status, and leaves nothing
+// behind.
+func TestE2EDemo(t *testing.T) {
+	c := newCLI(t)
+	tmp := t.TempDir()
+	res := c.run([]string{"TMPDIR=" + tmp}, "", "demo", "--list")
+	c.expect(res, 0, "demo --list")
+	for _, want := range []string{"alice-demo", "shop-dressipi", "events-warhorn", "old-laptop", "needs relink", "never"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("demo list lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	left, _ := os.ReadDir(tmp)
+	if len(left) != 0 {
+		t.Errorf("demo left %d entries in TMPDIR", len(left))
+	}
+	if _, err := os.Stat(c.home); err == nil {
+		t.Errorf("demo touched TOKENRING_HOME")
+	}
+}
