@@ -151,6 +151,11 @@ func (m *Model) updateDetail(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Remove):
 		m.confirmName = d.name
 		m.modal = modalConfirm
+	case key.Matches(k, km.Relink):
+		if a, ok := m.account(d.name); ok {
+			m.closeDetail()
+			return m.openRelink(a)
+		}
 	}
 	return nil
 }

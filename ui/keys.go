@@ -4,10 +4,10 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap holds every binding; each screen shows the ones that apply.
 type keyMap struct {
-	Up, Down, PgUp, PgDown, Top, Bottom key.Binding
-	Open, Link, Refresh, Copy, CopyID   key.Binding
-	CopyHeader, Remove, Filter, Unlock  key.Binding
-	Help, Quit, Back, Reveal            key.Binding
+	Up, Down, PgUp, PgDown, Top, Bottom       key.Binding
+	Open, Link, Relink, Refresh, Copy, CopyID key.Binding
+	CopyHeader, Remove, Filter, Unlock        key.Binding
+	Help, Quit, Back, Reveal                  key.Binding
 	// wizard
 	Next, Prev, Submit, CopyURL, OpenURL, StartOver key.Binding
 }
@@ -25,6 +25,7 @@ func newKeyMap() keyMap {
 		Bottom:     b([]string{"end", "G"}, "G", "last"),
 		Open:       b([]string{"enter"}, "enter", "details"),
 		Link:       b([]string{"l", "n", "a"}, "l", "link"),
+		Relink:     b([]string{"L"}, "L", "link selected again"),
 		Refresh:    b([]string{"r"}, "r", "refresh"),
 		Copy:       b([]string{"c", "y"}, "c", "copy"),
 		CopyID:     b([]string{"i"}, "i", "copy ID token"),
@@ -63,7 +64,7 @@ func (h listHelp) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PgUp, k.PgDown, k.Top, k.Bottom, k.Filter},
 		{k.Copy, k.CopyID, k.CopyHeader, k.Refresh, k.Open},
-		{k.Link, k.Remove, k.Unlock, k.Help, k.Quit},
+		{k.Link, k.Relink, k.Remove, k.Unlock, k.Help, k.Quit},
 	}
 }
 

@@ -175,6 +175,8 @@ func (m *Model) updateList(msg tea.Msg) tea.Cmd {
 		return nil
 	case key.Matches(k, km.Open):
 		return m.openDetail(a.Name)
+	case key.Matches(k, km.Relink):
+		return m.openRelink(a)
 	case key.Matches(k, km.Refresh):
 		if m.refreshing[a.Name] {
 			m.setToast(flow.Clean(a.Name)+" is already refreshing", false)
@@ -416,7 +418,7 @@ func (m *Model) infoLine() (string, bool) {
 	}
 	switch m.status(a) {
 	case accounts.StatusNeedsRelink:
-		return flow.Clean(a.Name) + " must be linked again (press l; d removes the old one)", true
+		return flow.Clean(a.Name) + " must be linked again: press L (or d to remove it)", true
 	case accounts.StatusError:
 		if a.LastError != "" {
 			return flow.Clean(a.Name) + ": " + flow.Clean(a.LastError), true

@@ -160,6 +160,7 @@ func newField(s fieldSpec) field {
 
 // wizard is the link wizard: it walks one account through linking.
 type wizard struct {
+	relink  string // name of the account linked again (its entry is replaced on success)
 	step    wizStep
 	choices []choice
 	pick    int
@@ -254,6 +255,26 @@ func (m *Model) openWizard() tea.Cmd {
 	m.wiz = w
 	m.screen = screenWizard
 	return nil
+}
+
+// openRelink links an existing account again (after its refresh token
+// died): same provider and name; the old entry is replaced once the new
+// tokens are in hand.
+func (m *Model) openRelink(a accounts.Account) tea.Cmd {
+	m.openWizard()
+	w := m.wiz
+	w.relink = a.Name
+	c := configChoice(a.Provider)
+	c.title = "Link " + flow.Clean(a.Name) + " again"
+	c.desc = providerName(a.Provider)
+	w.choices = []choice{c}
+	w.pick = 0
+	cmd := w.choose(m)
+	w.fields[0].input.SetValue(a.Name)
+	if len(w.fields) > 1 {
+		return w.setFocus(1)
+	}
+	return cmd
 }
 
 func (m *Model) closeWizard() {
@@ -407,6 +428,10 @@ func (w *wizard) updateFields(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	switch k.String() {
 	case "esc":
 		w.fields[w.focus].input.Blur()
+		if w.relink != "" {
+			m.closeWizard()
+			return nil
+		}
 		w.step = stepPick
 		return nil
 	case "tab", "down":
@@ -449,7 +474,7 @@ func (w *wizard) submitFields(m *Model) tea.Cmd {
 		w.formErr = "Account names use letters, digits, '.', '_' and '-' (at most 64)."
 		return w.setFocus(0)
 	}
-	if _, taken := m.account(name); taken {
+	if _, taken := m.account(name); taken && name != w.relink {
 		w.formErr = "An account named " + name + " already exists; pick another name (or remove it first)."
 		return w.setFocus(0)
 	}
@@ -821,6 +846,11 @@ func (w *wizard) result(m *Model, msg tea.Msg) tea.Cmd {
 		name := msg.name
 		w.saving = nil
 		m.closeWizard()
+		if w.relink != "" {
+			delete(m.rowErr, name)
+			delete(m.retryAt, name)
+			delete(m.backoff, name)
+		}
 		m.setToast("Linked "+flow.Clean(name), false)
 		return m.load(name)
 	}
@@ -837,9 +867,14 @@ func waitCapture(attempt int, c flow.Capture) tea.Cmd {
 func (w *wizard) save(m *Model) tea.Cmd {
 	job := w.saving
 	w.step = stepWorking
-	attempt, st := w.attempt, m.o.Store
+	attempt, st, replace := w.attempt, m.o.Store, w.relink == job.a.Name
 	return tea.Batch(w.startSpin(m, "Storing "+flow.Clean(job.a.Name)+" in the keyring…"),
 		m.io(func(ctx context.Context) tea.Msg {
+			if replace { // the dead entry goes; its tokens are not revoked (they no longer work)
+				if err := st.Remove(ctx, job.a.Name, false); err != nil && !errors.Is(err, accounts.ErrNotFound) {
+					return wizSavedMsg{wizBase{attempt}, job.a.Name, err}
+				}
+			}
 			return wizSavedMsg{wizBase{attempt}, job.a.Name, st.Add(ctx, job.a, job.sec)}
 		}))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/flow/exchange"
 	"github.com/tokenring/tokenring/internal/localoauth"
@@ -403,4 +404,37 @@ func TestWizardValidation(t *testing.T) {
 	waitText(t, p, "Which provider")
 	tm.Send(press("esc"))
 	waitText(t, p, "No accounts yet")
+}
+
+func TestWizardRelink(t *testing.T) {
+	w := newWizEnv(t)
+	srv, prov := warhornServer(t)
+	w.store.put(accounts.Account{Name: "work-warhorn", Provider: prov, NeedsRelink: true,
+		LastError: "refresh failed: invalid_grant"}, flow.Token{AccessToken: "dead"})
+	p, tm := start(t, w.o, 80, 24)
+	waitText(t, p, "must be linked again: press L")
+	tm.Send(press("L"))
+	v := waitText(t, p, "Link work-warhorn again")
+	if !strings.Contains(v, "work-warhorn") {
+		t.Fatalf("name not prefilled:\n%s", v)
+	}
+	tm.Type(whSecret)
+	tm.Send(press("enter"))
+	u := w.nextURL(t)
+	landed, err := srv.Approve(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.Send(tea.PasteMsg{Content: landed})
+	waitText(t, p, "Linked work-warhorn")
+	v = waitText(t, p, "∞ no expiry")
+	if strings.Contains(v, "needs re-link") {
+		t.Fatalf("still needs re-linking:\n%s", v)
+	}
+	w.store.mu.Lock()
+	defer w.store.mu.Unlock()
+	a, sec := w.store.accts["work-warhorn"], w.store.secrets["work-warhorn"]
+	if a.NeedsRelink || sec.Token.AccessToken == "dead" || !srv.ValidAccessToken(sec.Token.AccessToken) {
+		t.Fatalf("account not replaced: %+v", a)
+	}
 }
