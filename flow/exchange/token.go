@@ -80,10 +80,7 @@ func readToken(base *oauth2.Token, raw func(string) any, now time.Time) (*flow.T
 // number or numeric string), and is dropped otherwise. Replies whose
 // expires_in is absent or an integer are returned unchanged.
 func normalizeExpiresIn(body []byte) []byte {
-	var probe struct {
-		ExpiresIn json.RawMessage `json:"expires_in"`
-	}
-	if json.Unmarshal(body, &probe) != nil || len(probe.ExpiresIn) == 0 || isJSONInt(probe.ExpiresIn) {
+	if oauth2ReadsExpiresIn(body) {
 		return body
 	}
 	d := json.NewDecoder(bytes.NewReader(body))
@@ -92,10 +89,17 @@ func normalizeExpiresIn(body []byte) []byte {
 	if d.Decode(&m) != nil || m == nil {
 		return body
 	}
-	if secs, ok := seconds(m["expires_in"]); ok {
-		m["expires_in"] = secs
-	} else {
-		delete(m, "expires_in")
+	// encoding/json matches struct fields case-insensitively (with Unicode
+	// folding), so x/oauth2 reads "Expires_In" too: fix every key it would.
+	for k, v := range m {
+		if !isExpiresInKey(k) {
+			continue
+		}
+		if secs, ok := seconds(v); ok {
+			m[k] = secs
+		} else {
+			delete(m, k)
+		}
 	}
 	out, err := json.Marshal(m)
 	if err != nil {
@@ -104,18 +108,47 @@ func normalizeExpiresIn(body []byte) []byte {
 	return out
 }
 
-// isJSONInt: an integer literal, or a string holding one, that fits int64
-// (what json.Number.Int64 accepts), or null.
-func isJSONInt(raw json.RawMessage) bool {
-	s := strings.TrimSpace(string(raw))
-	if s == "null" {
+// isExpiresInKey reports whether encoding/json would decode key into a
+// field tagged "expires_in", as x/oauth2 does.
+func isExpiresInKey(key string) bool {
+	if key == "expires_in" {
 		return true
 	}
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		s = s[1 : len(s)-1]
+	k, err := json.Marshal(key)
+	if err != nil {
+		return false
 	}
-	_, err := strconv.ParseInt(s, 10, 64)
-	return err == nil
+	var probe struct {
+		ExpiresIn json.RawMessage `json:"expires_in"`
+	}
+	return json.Unmarshal(append(append([]byte("{"), k...), ":0}"...), &probe) == nil && probe.ExpiresIn != nil
+}
+
+// x2ExpiresIn decodes like x/oauth2's internal expirationTime (v0.37.0):
+// null or a json.Number (a number, or a string holding one) whose Int64
+// succeeds.
+type x2ExpiresIn struct{}
+
+func (*x2ExpiresIn) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	_, err := n.Int64()
+	return err
+}
+
+// oauth2ReadsExpiresIn reports whether x/oauth2 would get past expires_in
+// in body. (A body that is not a JSON object fails here too, and then
+// fails normalizeExpiresIn's own decoding, which leaves it unchanged.)
+func oauth2ReadsExpiresIn(body []byte) bool {
+	var probe struct {
+		ExpiresIn x2ExpiresIn `json:"expires_in"`
+	}
+	return json.Unmarshal(body, &probe) == nil
 }
 
 // seconds reads a positive lifetime given as a JSON number, an integer (from
