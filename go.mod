@@ -3,6 +3,7 @@ module github.com/tokenring/tokenring
 go 1.26.8
 
 require (
+	busguard.tokenring.invalid v0.0.0
 	charm.land/bubbles/v2 v2.2.1 // indirect
 	charm.land/bubbletea/v2 v2.1.1 // indirect
 	charm.land/lipgloss/v2 v2.0.6 // indirect
@@ -40,3 +41,5 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/term v0.47.0 // indirect
 )
+
+replace busguard.tokenring.invalid => ./internal/busguard

@@ -22,6 +22,10 @@ type Account struct {
 	LastRefresh   time.Time         `json:"last_refresh,omitempty"`
 	LastError     string            `json:"last_error,omitempty"`   // cleaned, secret-free
 	NeedsRelink   bool              `json:"needs_relink,omitempty"` // refresh answered invalid_grant
+	// Backend is the keyring backend that holds the account's secret
+	// ("file", "secret-service", ...), set by Add. A store opened on another
+	// backend says so instead of reporting the secret missing.
+	Backend string `json:"backend,omitempty"`
 }
 
 // Secret is the one keyring item of an account.

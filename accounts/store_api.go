@@ -1,12 +1,9 @@
 package accounts
 
-// This file fixes the Store API that ui/ and main.go code against while the
-// implementation is written. TODO(accounts helper): replace every stub body
-// (and this comment) with the real implementation; keep the signatures, or
-// change them together with their callers.
+// The Store API that ui/ and main.go code against: errors, Config, Policy,
+// BackendInfo. The Store itself is in store.go.
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -22,28 +19,54 @@ var (
 	ErrEmptyPass     = errors.New("the passphrase must not be empty")
 	ErrNeedsRelink   = errors.New("the account must be linked again")
 	ErrKeyring       = errors.New("the keyring did not answer")
-	ErrBadName       = errors.New("account names use letters, digits, '.', '_' and '-' (at most 64)")
+	ErrBadName       = errors.New("account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)")
+	// ErrRevokeFailed is wrapped by the *RevokeError Remove returns when the
+	// account was removed locally but revoking its tokens at the provider
+	// failed: a warning to show, not a failed removal.
+	ErrRevokeFailed = errors.New("revoking the tokens at the provider failed")
+)
+
+// Environment variables the store reads (through Config.Getenv).
+const (
+	EnvKeyring    = "TOKENRING_KEYRING"
+	EnvPassphrase = "TOKENRING_PASSPHRASE"
 )
 
 // Config opens a Store.
 type Config struct {
 	Dir     string // config directory ($TOKENRING_HOME, else $XDG_CONFIG_HOME/tokenring)
-	Backend string // keyring backend name; "" = TOKENRING_KEYRING, config.toml, then auto
+	Backend string // keyring backend name; "" = TOKENRING_KEYRING, then auto
+	// BackendSource says where Backend came from, for BackendInfo.Reason
+	// ("TOKENRING_KEYRING", "config.toml"); "" guesses.
+	BackendSource string
 	// Passphrase is asked for the file backend's passphrase when none is
-	// known yet (TUI prompt or terminal prompt). nil: only TOKENRING_PASSPHRASE
-	// or Unlock can supply it, else operations needing secrets fail with ErrLocked.
+	// known yet (TUI prompt or terminal prompt). The prompt of a keyring
+	// that has no passphrase yet contains "new" (see also BackendInfo.New):
+	// ask twice. nil: only TOKENRING_PASSPHRASE or Unlock can supply it,
+	// else operations needing secrets fail with ErrLocked.
 	Passphrase func(prompt string) (string, error)
 	Exchanger  flow.Exchanger
 	Now        func() time.Time // nil: time.Now
-	Policy     Policy           // zero: DefaultPolicy()
+	Policy     Policy           // zero fields: DefaultPolicy()'s
 	Timeout    time.Duration    // deadline of one keyring call; zero: 10s
+	// Getenv reads TOKENRING_KEYRING and TOKENRING_PASSPHRASE; nil: os.Getenv.
+	Getenv func(string) string
+	// Collection is the Secret Service collection (default "login").
+	Collection string
 }
 
-// Policy decides when a token is refreshed ahead of its expiry.
+// Policy decides when a token is refreshed ahead of its expiry: Fraction of
+// its lifetime (AccessIssued to AccessExpiry) before it expires, clamped to
+// [Min, Max] and to at most half the lifetime.
 type Policy struct {
 	Fraction float64       // of the token's lifetime (default 0.10)
 	Min      time.Duration // at least (default 30s)
 	Max      time.Duration // at most (default 5m)
+}
+
+// DefaultPolicy is 10% of the lifetime, at least 30 s, at most 5 min.
+func DefaultPolicy() Policy {
+	return Policy{Fraction: 0.10, Min: 30 * time.Second, Max: 5 * time.Minute}
 }
 
 // BackendInfo says which keyring backend is in use and why.
@@ -51,57 +74,23 @@ type BackendInfo struct {
 	Name   string // keyring backend name: "file", "secret-service", "keyctl", ...
 	Reason string // "chosen by TOKENRING_KEYRING", "no OS keyring answered: <real reason>", ...
 	Locked bool   // the file backend has no passphrase yet
+	// New: the file keyring holds nothing yet, so the first passphrase given
+	// becomes its passphrase (ask for it twice).
+	New bool
+	// Path is the file backend's directory ("" for other backends).
+	Path string
 }
 
-// Store is the account store. Safe for concurrent use.
-type Store struct{}
-
-func Open(cfg Config) (*Store, error) { return nil, errors.New("not implemented") }
-
-func (s *Store) Backend() BackendInfo { return BackendInfo{} }
-
-// Accounts lists the index; it never touches the keyring.
-func (s *Store) Accounts() ([]Account, error) { return nil, errors.New("not implemented") }
-
-// Account returns one account from the index.
-func (s *Store) Account(name string) (Account, error) { return Account{}, ErrNotFound }
-
-// Add stores a newly linked account and its secret (secret first, then index).
-func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
-	return errors.New("not implemented")
+// RevokeError is returned by Remove when the account was removed but
+// revoking its tokens failed. errors.Is(err, ErrRevokeFailed) is true.
+type RevokeError struct {
+	Name string
+	Err  error // cleaned, secret-free
 }
 
-// Secret reads an account's keyring item (may need the passphrase).
-func (s *Store) Secret(ctx context.Context, name string) (Secret, error) {
-	return Secret{}, errors.New("not implemented")
+func (e *RevokeError) Error() string {
+	return "removed " + e.Name + " here, but " + ErrRevokeFailed.Error() + ": " + flow.Clean(e.Err.Error())
 }
 
-// Token returns a valid access token, refreshing first when the policy says so.
-func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
-	return flow.Token{}, errors.New("not implemented")
-}
-
-// Refresh refreshes now, whatever the expiry says, and returns the updated account.
-func (s *Store) Refresh(ctx context.Context, name string) (Account, error) {
-	return Account{}, errors.New("not implemented")
-}
-
-// Remove revokes (where the provider can and revoke is true), then deletes
-// the keyring item and the index entry.
-func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
-	return errors.New("not implemented")
-}
-
-// Unlock checks a passphrase for the file backend and keeps it for this process.
-func (s *Store) Unlock(ctx context.Context, passphrase string) error {
-	return errors.New("not implemented")
-}
-
-// Status derives an account's status at now under the store's policy.
-func (s *Store) Status(a Account, now time.Time) Status { return StatusError }
-
-// RefreshDue reports when the policy wants a's token refreshed (zero: never).
-func (s *Store) RefreshDue(a Account) time.Time { return time.Time{} }
-
-// Close releases the keyring.
-func (s *Store) Close() error { return nil }
+// Unwrap lets errors.Is find ErrRevokeFailed and the cause.
+func (e *RevokeError) Unwrap() []error { return []error{ErrRevokeFailed, e.Err} }

@@ -1,0 +1,261 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tokenring/tokenring/flow"
+)
+
+// flight is one refresh running in this process; concurrent callers for
+// the same account wait for it and share its result.
+type flight struct {
+	done chan struct{}
+	acct Account
+	tok  flow.Token
+	err  error
+}
+
+// retryDelays are the waits between tries of a refresh that failed for a
+// transient reason (timeout, unreachable, 5xx); each is jittered ±25%.
+var retryDelays = []time.Duration{500 * time.Millisecond, time.Second}
+
+func (s *Store) refreshing(name string) bool {
+	s.fmu.Lock()
+	_, ok := s.flights[name]
+	s.fmu.Unlock()
+	return ok
+}
+
+// fresh says whether t can be handed out without refreshing: it does not
+// expire, or it is not yet inside the policy's refresh window.
+func (s *Store) fresh(t flow.Token, now time.Time) bool {
+	return !t.Expires() || now.Before(t.Expiry.Add(-s.pol.Window(t.IssuedAt, t.Expiry)))
+}
+
+func renewable(a Account, t flow.Token) bool {
+	return t.RefreshToken != "" || a.Provider.Grant == flow.GrantClientCredentials
+}
+
+// Token returns a valid access token: the stored one while it is outside
+// the refresh window (or does not expire), else a refreshed one. A token
+// that cannot be renewed is returned while it is still valid; once expired
+// it gives ErrNeedsRelink. Client-credentials accounts get a new token.
+func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
+	a, err := s.Account(name)
+	if err != nil {
+		return flow.Token{}, err
+	}
+	if a.NeedsRelink {
+		return flow.Token{}, relinkErr(a, nil)
+	}
+	sec, err := s.secretOf(ctx, a)
+	if err != nil {
+		return flow.Token{}, err
+	}
+	now := s.now()
+	if s.fresh(sec.Token, now) {
+		return sec.Token, nil
+	}
+	if !renewable(a, sec.Token) {
+		if now.Before(sec.Token.Expiry) {
+			return sec.Token, nil
+		}
+		return flow.Token{}, fmt.Errorf("%w: the token of %s expired and there is no refresh token", ErrNeedsRelink, name)
+	}
+	_, tok, err := s.refresh(ctx, name, false)
+	return tok, err
+}
+
+// Refresh refreshes now, whatever the expiry says, and returns the updated
+// account. If another process refreshed the account while this one waited
+// for the lock, its result is used instead of refreshing again.
+func (s *Store) Refresh(ctx context.Context, name string) (Account, error) {
+	a, _, err := s.refresh(ctx, name, true)
+	return a, err
+}
+
+func relinkErr(a Account, cause error) error {
+	if cause != nil {
+		return fmt.Errorf("%w: %s: %w", ErrNeedsRelink, a.Name, cause)
+	}
+	if a.LastError != "" {
+		return fmt.Errorf("%w: %s: %s", ErrNeedsRelink, a.Name, a.LastError)
+	}
+	return fmt.Errorf("%w: %s", ErrNeedsRelink, a.Name)
+}
+
+func (s *Store) refresh(ctx context.Context, name string, force bool) (Account, flow.Token, error) {
+	s.fmu.Lock()
+	if f, ok := s.flights[name]; ok {
+		s.fmu.Unlock()
+		select {
+		case <-f.done:
+			return f.acct, f.tok, f.err
+		case <-ctx.Done():
+			return Account{}, flow.Token{}, fmt.Errorf("waiting for the refresh of %s: %w", name, ctx.Err())
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	s.flights[name] = f
+	s.fmu.Unlock()
+	defer func() {
+		s.fmu.Lock()
+		delete(s.flights, name)
+		s.fmu.Unlock()
+		close(f.done)
+	}()
+	f.acct, f.tok, f.err = s.doRefresh(ctx, name, force)
+	return f.acct, f.tok, f.err
+}
+
+func (s *Store) doRefresh(ctx context.Context, name string, force bool) (Account, flow.Token, error) {
+	before, err := s.Account(name)
+	if err != nil {
+		return Account{}, flow.Token{}, err
+	}
+	l, err := lockFile(s.deadline(ctx), s.lockPath(name), name)
+	if err != nil {
+		return before, flow.Token{}, err
+	}
+	defer l.unlock()
+
+	// Re-read both: another process may have refreshed while we waited.
+	a, err := s.Account(name)
+	if err != nil {
+		return Account{}, flow.Token{}, err
+	}
+	sec, err := s.secretOf(ctx, a)
+	if err != nil {
+		return a, flow.Token{}, err
+	}
+	t := sec.Token
+	now := s.now()
+	// The index trails the keyring when a process died between storing a
+	// new token and updating the index: catch up.
+	if !t.IssuedAt.Equal(a.AccessIssued) {
+		fromToken(&a, t, now)
+		a.LastRefresh, a.LastError, a.NeedsRelink = t.IssuedAt, "", false
+		if err := s.saveAccount(ctx, a); err != nil {
+			return a, flow.Token{}, err
+		}
+	}
+	if !t.IssuedAt.Equal(before.AccessIssued) || (!force && s.fresh(t, now)) {
+		return a, t, nil // someone else refreshed
+	}
+	if a.NeedsRelink && !before.NeedsRelink {
+		return a, flow.Token{}, relinkErr(a, nil)
+	}
+	if !renewable(a, t) {
+		return a, flow.Token{}, fmt.Errorf("%w: %s has no refresh token", ErrNeedsRelink, name)
+	}
+
+	nt, err := s.renew(ctx, a, sec)
+	if err != nil {
+		a.LastError = cleanErr(err)
+		if flow.IsInvalidGrant(err) {
+			a.NeedsRelink = true
+		}
+		_ = s.saveAccount(context.WithoutCancel(ctx), a)
+		if a.NeedsRelink {
+			return a, flow.Token{}, relinkErr(a, err)
+		}
+		return a, flow.Token{}, err
+	}
+	if nt.RefreshToken == "" && a.Provider.Grant != flow.GrantClientCredentials {
+		nt.RefreshToken = t.RefreshToken
+	}
+	if nt.IDToken == "" {
+		nt.IDToken = t.IDToken
+	}
+	if nt.IssuedAt.IsZero() {
+		nt.IssuedAt = s.now()
+	}
+	if !nt.IssuedAt.After(t.IssuedAt) { // the issue time is the token's version
+		nt.IssuedAt = t.IssuedAt.Add(time.Microsecond)
+	}
+	sec.Token = nt
+
+	// The new (possibly rotated) refresh token goes into the keyring before
+	// anything else; nothing may cancel that.
+	sctx := context.WithoutCancel(ctx)
+	if err := s.putSecret(sctx, name, sec); err != nil {
+		if err2 := s.putSecret(sctx, name, sec); err2 != nil {
+			a.LastError = "the provider issued new tokens but storing them failed: " + cleanErr(err)
+			_ = s.saveAccount(sctx, a)
+			return a, flow.Token{}, fmt.Errorf("the provider issued new tokens for %s but storing them failed (the account may need linking again): %w", name, err)
+		}
+	}
+	now = s.now()
+	fromToken(&a, nt, now)
+	a.LastRefresh, a.LastError, a.NeedsRelink = now, "", false
+	if err := s.saveAccount(sctx, a); err != nil {
+		// The keyring has the new token; the next refresh repairs the index.
+		return a, nt, nil
+	}
+	return a, nt, nil
+}
+
+// renew gets a new token: refresh grant, or client credentials for an
+// application account without a refresh token. Transient failures are
+// tried again (3 tries in all) within ctx; OAuth errors never are.
+func (s *Store) renew(ctx context.Context, a Account, sec Secret) (flow.Token, error) {
+	ex := s.cfg.Exchanger
+	if ex == nil {
+		return flow.Token{}, errors.New("tokenring cannot reach the provider here (no network access configured)")
+	}
+	for i := 0; ; i++ {
+		var tok *flow.Token
+		var err error
+		if sec.Token.RefreshToken == "" && a.Provider.Grant == flow.GrantClientCredentials {
+			tok, err = ex.ClientCredentials(ctx, a.Provider, sec.Secrets())
+		} else {
+			tok, err = ex.Refresh(ctx, a.Provider, sec.Secrets(), sec.Token.RefreshToken)
+		}
+		if err == nil {
+			if tok == nil || tok.AccessToken == "" {
+				return flow.Token{}, fmt.Errorf("%w: no access token in the reply", flow.ErrBadResponse)
+			}
+			return *tok, nil
+		}
+		if !transient(err) || i >= len(retryDelays) {
+			return flow.Token{}, err
+		}
+		d := retryDelays[i]
+		d = d*3/4 + time.Duration(rand.Int64N(int64(d/2)+1))
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return flow.Token{}, err
+		case <-t.C:
+		}
+	}
+}
+
+func transient(err error) bool {
+	return errors.Is(err, flow.ErrTimeout) || errors.Is(err, flow.ErrUnreachable) || errors.Is(err, flow.ErrServer)
+}
+
+func cleanErr(err error) string {
+	m := []rune(flow.Clean(err.Error()))
+	if len(m) > 300 {
+		m = append(m[:299], '…')
+	}
+	return string(m)
+}
+
+// saveAccount replaces a's entry in the index (a removed account stays removed).
+func (s *Store) saveAccount(ctx context.Context, a Account) error {
+	return s.idx.update(s.deadline(ctx), func(all []Account) ([]Account, error) {
+		for i := range all {
+			if all[i].Name == a.Name {
+				all[i] = a
+			}
+		}
+		return all, nil
+	})
+}

@@ -1,0 +1,351 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/99designs/keyring"
+
+	"github.com/tokenring/tokenring/flow"
+)
+
+// Store is the account store. Safe for concurrent use, and by several
+// processes sharing one config directory.
+type Store struct {
+	cfg        Config
+	dir        string
+	fileDir    string
+	lockDir    string
+	collection string
+	timeout    time.Duration
+	pol        Policy
+	now        func() time.Time
+	getenv     func(string) string
+
+	info BackendInfo
+	file bool            // the file backend (passphrase, atomic writes)
+	kr   keyring.Keyring // any other backend
+
+	idx *index
+
+	pmu  sync.Mutex // guards pass
+	pass string     // verified file passphrase
+	umu  sync.Mutex // one passphrase prompt at a time
+
+	fmu     sync.Mutex
+	flights map[string]*flight // refreshes running in this process
+}
+
+// Open opens the store: the config directory (created 0700), the index and
+// the keyring backend (see BackendInfo for which and why). It never asks
+// for a passphrase.
+func Open(cfg Config) (*Store, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("accounts: no config directory")
+	}
+	s := &Store{
+		cfg:        cfg,
+		dir:        cfg.Dir,
+		fileDir:    filepath.Join(cfg.Dir, KeyringDir),
+		lockDir:    filepath.Join(cfg.Dir, "locks"),
+		collection: cfg.Collection,
+		timeout:    cfg.Timeout,
+		pol:        cfg.Policy.withDefaults(),
+		now:        cfg.Now,
+		getenv:     cfg.Getenv,
+		flights:    map[string]*flight{},
+	}
+	if s.timeout <= 0 {
+		s.timeout = 10 * time.Second
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.getenv == nil {
+		s.getenv = os.Getenv
+	}
+	if s.collection == "" {
+		s.collection = "login"
+	}
+	for _, d := range []string{s.dir, s.lockDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("cannot create %s: %w", d, err)
+		}
+	}
+	s.idx = &index{path: filepath.Join(s.dir, IndexFile), lockDir: s.lockDir}
+	if err := s.choose(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Backend says which keyring backend is in use, why, and whether the file
+// backend still needs its passphrase.
+func (s *Store) Backend() BackendInfo {
+	info := s.info
+	if s.file {
+		s.pmu.Lock()
+		info.Locked = s.pass == ""
+		s.pmu.Unlock()
+		info.New = s.fileIsNew()
+	}
+	return info
+}
+
+// Policy is the refresh policy in force (defaults filled in).
+func (s *Store) Policy() Policy { return s.pol }
+
+// Dir is the config directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Accounts lists the index, sorted by name; it never touches the keyring.
+func (s *Store) Accounts() ([]Account, error) { return s.idx.read() }
+
+// Account returns one account from the index.
+func (s *Store) Account(name string) (Account, error) {
+	if ValidName(name) != nil {
+		return Account{}, ErrNotFound
+	}
+	return s.idx.get(name)
+}
+
+func (s *Store) deadline(ctx context.Context) lockDeadline {
+	return lockDeadline{ctx: ctx, timeout: 2 * time.Minute}
+}
+
+// fromToken copies what the index shows of a token set.
+func fromToken(a *Account, t flow.Token, now time.Time) {
+	a.AccessExpiry = t.Expiry
+	a.ExpirySource = t.ExpirySource
+	if a.ExpirySource == "" {
+		a.ExpirySource = flow.ExpiryNone
+		if t.Expires() {
+			a.ExpirySource = flow.ExpiryFromExpiresIn
+		}
+	}
+	a.AccessIssued = t.IssuedAt
+	if a.AccessIssued.IsZero() {
+		a.AccessIssued = now
+	}
+	a.RefreshExpiry = t.RefreshExpiry
+	a.HasRefresh = t.RefreshToken != ""
+	a.HasIDToken = t.IDToken != ""
+}
+
+// Add stores a newly linked account and its secret: secret first, then the
+// index. The index fields that describe the token (expiry, issued, has
+// refresh/ID token) are taken from sec.Token.
+func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
+	if err := ValidName(a.Name); err != nil {
+		return err
+	}
+	if sec.Token.AccessToken == "" {
+		return errors.New("accounts: no access token to store")
+	}
+	if _, err := s.idx.get(a.Name); err == nil {
+		return fmt.Errorf("%w: %s", ErrExists, a.Name)
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	now := s.now()
+	if sec.Token.IssuedAt.IsZero() {
+		sec.Token.IssuedAt = now
+	}
+	fromToken(&a, sec.Token, now)
+	if a.LinkedAt.IsZero() {
+		a.LinkedAt = now
+	}
+	a.Backend = s.info.Name
+	a.LastError, a.NeedsRelink = "", false
+
+	l, err := lockFile(s.deadline(ctx), s.lockPath(a.Name), a.Name)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	if err := s.putSecret(ctx, a.Name, sec); err != nil {
+		return err
+	}
+	return s.idx.update(s.deadline(ctx), func(all []Account) ([]Account, error) {
+		for _, b := range all {
+			if b.Name == a.Name {
+				return nil, fmt.Errorf("%w: %s", ErrExists, a.Name)
+			}
+		}
+		return append(all, a), nil
+	})
+}
+
+func (s *Store) lockPath(name string) string { return filepath.Join(s.lockDir, name+".lock") }
+
+// Secret reads an account's keyring item (may need the passphrase).
+func (s *Store) Secret(ctx context.Context, name string) (Secret, error) {
+	a, err := s.Account(name)
+	if err != nil {
+		return Secret{}, err
+	}
+	return s.secretOf(ctx, a)
+}
+
+func (s *Store) secretOf(ctx context.Context, a Account) (Secret, error) {
+	if a.Backend != "" && a.Backend != s.info.Name {
+		return Secret{}, fmt.Errorf("%w: the secret of %s is in the %s keyring, but this tokenring uses the %s keyring (%s); set TOKENRING_KEYRING=%s",
+			ErrKeyring, a.Name, a.Backend, s.info.Name, s.info.Reason, a.Backend)
+	}
+	data, err := s.getItem(ctx, itemKey(a.Name))
+	if errors.Is(err, keyring.ErrKeyNotFound) {
+		return Secret{}, fmt.Errorf("%w: the %s keyring has no secret for %s; link it again", ErrNeedsRelink, s.info.Name, a.Name)
+	}
+	if err != nil {
+		return Secret{}, err
+	}
+	var sec Secret
+	if err := json.Unmarshal(data, &sec); err != nil {
+		return Secret{}, fmt.Errorf("%w: the keyring item of %s is damaged", ErrKeyring, a.Name)
+	}
+	return sec, nil
+}
+
+func (s *Store) getItem(ctx context.Context, key string) ([]byte, error) {
+	if s.file {
+		p, err := s.passphrase(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var data []byte
+		err = s.call(ctx, "reading "+key, func() (e error) { data, e = s.fileGet(p, key); return })
+		return data, err
+	}
+	var it keyring.Item
+	err := s.call(ctx, "reading "+key, func() (e error) { it, e = s.kr.Get(key); return })
+	if err != nil && !errors.Is(err, keyring.ErrKeyNotFound) && !errors.Is(err, ErrKeyring) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+	}
+	return it.Data, err
+}
+
+func (s *Store) putSecret(ctx context.Context, name string, sec Secret) error {
+	data, err := json.Marshal(sec)
+	if err != nil {
+		return err
+	}
+	key := itemKey(name)
+	if s.file {
+		p, err := s.passphrase(ctx)
+		if err != nil {
+			return err
+		}
+		return s.call(ctx, "writing "+key, func() error { return s.fileSet(p, key, data) })
+	}
+	err = s.call(ctx, "writing "+key, func() error {
+		return s.kr.Set(keyring.Item{Key: key, Data: data, Label: "tokenring: " + name, Description: "tokenring account " + name})
+	})
+	if err != nil && !errors.Is(err, ErrKeyring) {
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+	}
+	return err
+}
+
+func (s *Store) deleteItem(ctx context.Context, key string) error {
+	if s.file {
+		return s.fileRemove(key)
+	}
+	err := s.call(ctx, "removing "+key, func() error { return s.kr.Remove(key) })
+	if err == nil || errors.Is(err, keyring.ErrKeyNotFound) {
+		return nil
+	}
+	if !errors.Is(err, ErrKeyring) {
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+	}
+	return err
+}
+
+// Remove revokes (where the provider has a revocation endpoint and revoke
+// is true: the refresh token, then the access token), then deletes the
+// keyring item and the index entry. A failed revocation does not stop the
+// removal: the account is gone and the error is a *RevokeError (errors.Is
+// ErrRevokeFailed) to show as a warning.
+func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
+	a, err := s.Account(name)
+	if err != nil {
+		return err
+	}
+	l, err := lockFile(s.deadline(ctx), s.lockPath(name), name)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+
+	var revErr error
+	if revoke && a.Provider.RevocationURL != "" {
+		revErr = s.revoke(ctx, a)
+	}
+	if err := s.deleteItem(ctx, itemKey(name)); err != nil {
+		return err
+	}
+	err = s.idx.update(s.deadline(ctx), func(all []Account) ([]Account, error) {
+		out := all[:0]
+		for _, b := range all {
+			if b.Name != name {
+				out = append(out, b)
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		return err
+	}
+	if revErr != nil {
+		return &RevokeError{Name: name, Err: revErr}
+	}
+	return nil
+}
+
+func (s *Store) revoke(ctx context.Context, a Account) error {
+	if s.cfg.Exchanger == nil {
+		return errors.New("no network access configured")
+	}
+	sec, err := s.secretOf(ctx, a)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if rt := sec.Token.RefreshToken; rt != "" {
+		if err := s.cfg.Exchanger.Revoke(ctx, a.Provider, sec.Secrets(), rt, "refresh_token"); err != nil {
+			errs = append(errs, fmt.Errorf("refresh token: %s", flow.Clean(err.Error())))
+		}
+	}
+	if at := sec.Token.AccessToken; at != "" {
+		if err := s.cfg.Exchanger.Revoke(ctx, a.Provider, sec.Secrets(), at, "access_token"); err != nil {
+			errs = append(errs, fmt.Errorf("access token: %s", flow.Clean(err.Error())))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Unlock checks a passphrase for the file backend and keeps it for this
+// process: ErrEmptyPass, ErrBadPassphrase (try again: nothing wrong is
+// cached), or nil. A keyring that holds nothing yet takes it as its
+// passphrase. Other backends need no passphrase: nil.
+func (s *Store) Unlock(ctx context.Context, passphrase string) error {
+	if !s.file {
+		return nil
+	}
+	s.umu.Lock()
+	defer s.umu.Unlock()
+	return s.unlock(ctx, passphrase)
+}
+
+// Close releases the keyring. The Store must not be used afterwards.
+func (s *Store) Close() error {
+	s.pmu.Lock()
+	s.pass = ""
+	s.pmu.Unlock()
+	return nil
+}

@@ -1,0 +1,3 @@
+module busguard.tokenring.invalid
+
+go 1.21
