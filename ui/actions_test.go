@@ -297,3 +297,29 @@ func TestNoColorAndLightBackground(t *testing.T) {
 		t.Fatal("no colour at all on a dark background")
 	}
 }
+
+func TestUnlockNewKeyringAsksTwice(t *testing.T) {
+	s, _, o := newHarness(t, true)
+	s.locked, s.isNew = true, true
+	p, tm := start(t, o, 80, 24)
+	waitText(t, p, "warhorn-me")
+	selectRow(t, p, tm, "dressipi-shop")
+	tm.Send(press("c"))
+	waitText(t, p, "Choose a passphrase")
+	tm.Type("first")
+	tm.Send(press("enter"))
+	waitText(t, p, "again:")
+	tm.Type("second")
+	tm.Send(press("enter"))
+	waitText(t, p, "The two passphrases differ")
+	tm.Type("same one")
+	tm.Send(press("enter"))
+	tm.Type("same one")
+	tm.Send(press("enter"))
+	waitText(t, p, "Copied access token of dressipi-shop")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.passphrase != "same one" {
+		t.Fatalf("passphrase set to %q", s.passphrase)
+	}
+}

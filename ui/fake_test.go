@@ -48,6 +48,7 @@ type fakeStore struct {
 	accts      map[string]accounts.Account
 	secrets    map[string]accounts.Secret
 	locked     bool
+	isNew      bool // no passphrase yet: the first Unlock sets it
 	passphrase string
 	refreshErr map[string]error
 	refreshN   map[string]int
@@ -75,7 +76,7 @@ func (s *fakeStore) put(a accounts.Account, tok flow.Token) {
 func (s *fakeStore) Backend() accounts.BackendInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return accounts.BackendInfo{Name: "file", Reason: "test", Locked: s.locked}
+	return accounts.BackendInfo{Name: "file", Reason: "test", Locked: s.locked, New: s.isNew, Path: "/tmp/keyring-test"}
 }
 
 func (s *fakeStore) Accounts() ([]accounts.Account, error) {
@@ -188,6 +189,9 @@ func (s *fakeStore) Unlock(ctx context.Context, pass string) error {
 	defer s.mu.Unlock()
 	if pass == "" {
 		return accounts.ErrEmptyPass
+	}
+	if s.isNew {
+		s.passphrase, s.isNew = pass, false
 	}
 	if pass != s.passphrase {
 		return accounts.ErrBadPassphrase

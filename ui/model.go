@@ -627,6 +627,15 @@ func (m *Model) startRemove(name string) tea.Cmd {
 }
 
 func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
+	if msg.err != nil && errors.Is(msg.err, accounts.ErrRevokeFailed) {
+		// removed here; only the revocation at the provider failed
+		m.setToast(flow.Clean(msg.err.Error()), true)
+		delete(m.rowErr, msg.name)
+		if m.screen == screenDetail {
+			m.closeDetail()
+		}
+		return m.load("")
+	}
 	if msg.err != nil {
 		if errors.Is(msg.err, accounts.ErrLocked) {
 			name := msg.name
@@ -698,6 +707,21 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 			if pass == "" {
 				m.unlock.fail("Type the passphrase, then press enter.")
 				return nil
+			}
+			if m.backend.New { // a new keyring: the passphrase is set now, so ask twice
+				if !m.unlock.confirming {
+					m.unlock.first = pass
+					m.unlock.confirming = true
+					m.unlock.err = ""
+					m.unlock.input.SetValue("")
+					return nil
+				}
+				first := m.unlock.first
+				m.unlock.first, m.unlock.confirming = "", false
+				if pass != first {
+					m.unlock.fail("The two passphrases differ. Choose one and type it twice.")
+					return nil
+				}
 			}
 			m.unlock.busy = true
 			m.unlock.err = ""

@@ -45,6 +45,9 @@ type unlockModel struct {
 	err   string
 	busy  bool
 	tries int
+	// a new keyring: the passphrase is typed twice
+	confirming bool
+	first      string
 }
 
 func newUnlock() unlockModel {
@@ -56,6 +59,7 @@ func newUnlock() unlockModel {
 
 func (u *unlockModel) open(why string) {
 	u.why, u.err, u.busy = why, "", false
+	u.confirming, u.first = false, ""
 	u.input.SetValue("")
 	u.input.Focus()
 }
@@ -68,6 +72,7 @@ func (u *unlockModel) fail(msg string) {
 }
 
 func (u *unlockModel) reset() {
+	u.confirming, u.first = false, ""
 	u.input.SetValue("")
 	u.input.Blur()
 	u.err, u.why, u.busy, u.tries = "", "", false, 0
@@ -76,17 +81,28 @@ func (u *unlockModel) reset() {
 func (u *unlockModel) view(m *Model) string {
 	th := m.th
 	var b strings.Builder
-	b.WriteString(th.Title.Render("Unlock the keyring") + "\n\n")
 	where := "The encrypted file keyring"
-	if r := m.backend.Reason; r != "" {
-		where += " (" + flow.Clean(r) + ")"
+	if p := m.backend.Path; p != "" {
+		where += " in " + flow.Clean(p)
 	}
 	why := ""
 	if u.why != "" {
 		why = " " + flow.Clean(u.why)
 	}
-	b.WriteString(wrapText(where+" needs its passphrase"+why+".", 50) + "\n")
-	b.WriteString(th.Muted.Render(wrapText("Listing and countdowns work without it.", 50)) + "\n\n")
+	if m.backend.New {
+		b.WriteString(th.Title.Render("Choose a passphrase") + "\n\n")
+		b.WriteString(wrapText(where+" is new: choose the passphrase that will protect it"+why+".", 50) + "\n")
+		b.WriteString(th.Muted.Render(wrapText("It cannot be recovered; tokenring never stores it.", 50)) + "\n\n")
+		u.input.Prompt = "passphrase: "
+		if u.confirming {
+			u.input.Prompt = "again:      "
+		}
+	} else {
+		b.WriteString(th.Title.Render("Unlock the keyring") + "\n\n")
+		b.WriteString(wrapText(where+" needs its passphrase"+why+".", 50) + "\n")
+		b.WriteString(th.Muted.Render(wrapText("Listing and countdowns work without it.", 50)) + "\n\n")
+		u.input.Prompt = "passphrase: "
+	}
 	b.WriteString(u.input.View() + "\n")
 	switch {
 	case u.busy:
