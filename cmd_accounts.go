@@ -163,7 +163,13 @@ func (a *app) remove(ctx context.Context, name string, revoke bool) error {
 	}
 	revoke = revoke && acct.Provider.RevocationURL != ""
 	if err := st.Remove(ctx, name, revoke); err != nil {
-		return accountErr(name, err)
+		if !errors.Is(err, accounts.ErrRevokeFailed) {
+			return accountErr(name, err)
+		}
+		// Removed here; the provider did not confirm the revocation.
+		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", flow.Clean(err.Error()))
+		fmt.Fprintf(a.stdout, "Removed %s (its tokens may still be valid at %s).\n", name, providerLabel(acct.Provider))
+		return nil
 	}
 	if revoke {
 		fmt.Fprintf(a.stdout, "Removed %s and revoked its tokens at %s.\n", name, providerLabel(acct.Provider))

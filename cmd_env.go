@@ -147,16 +147,21 @@ func (a *app) openStore(prompt bool) (store, accounts.FileConfig, error) {
 	if err != nil {
 		return nil, cfg, err
 	}
-	backend := a.getenv(envKeyring)
+	backend, source := a.getenv(envKeyring), envKeyring
+	if backend == "" && cfg.Keyring.Backend != "" {
+		backend, source = cfg.Keyring.Backend, "config.toml"
+	}
 	if backend == "" {
-		backend = cfg.Keyring.Backend
+		source = ""
 	}
 	c := accounts.Config{
-		Dir:       dir,
-		Backend:   backend,
-		Exchanger: a.exchanger,
-		Now:       a.now,
-		Policy:    cfg.Policy(),
+		Dir:           dir,
+		Backend:       backend,
+		BackendSource: source,
+		Exchanger:     a.exchanger,
+		Now:           a.now,
+		Policy:        cfg.Policy(),
+		Getenv:        a.getenv,
 	}
 	if prompt {
 		c.Passphrase = a.passphrase
@@ -256,14 +261,25 @@ func envLabel(env string) string {
 // unlock makes sure the store can write secrets before a single-use code
 // is spent: a wrong passphrase must fail now, not after the exchange.
 func (a *app) unlock(ctx context.Context, st store) error {
-	if !st.Backend().Locked {
+	info := st.Backend()
+	if !info.Locked {
 		return nil
 	}
-	p, err := a.passphrase("Keyring passphrase")
+	prompt := "Keyring passphrase"
+	if info.New {
+		prompt = "Choose a passphrase for the new keyring"
+	}
+	p, err := a.passphrase(prompt)
 	if err != nil {
 		return err
 	}
-	return st.Unlock(ctx, p)
+	if err := st.Unlock(ctx, p); err != nil {
+		if a.getenv(envPassphrase) != "" {
+			return fmt.Errorf("%s: %w", envPassphrase, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // isTerminal reports whether r and w are both terminals (for the TUI).

@@ -91,13 +91,13 @@ func exactArgs(n int, names ...string) cobra.PositionalArgs {
 	}
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // checkName refuses account names the store would refuse, before anything
 // (such as an authorization code) is spent.
 func checkName(name string) error {
-	if !nameRE.MatchString(name) || name == "." || name == ".." {
-		return withCode(exitUsage, fmt.Errorf("account name %q: account names use letters, digits, '.', '_' and '-' (at most 64)", flow.Clean(truncate(name, 70))))
+	if !nameRE.MatchString(name) {
+		return withCode(exitUsage, fmt.Errorf("account name %q: account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", flow.Clean(truncate(name, 70))))
 	}
 	return nil
 }

@@ -352,6 +352,14 @@ func TestE2EWarhorn(t *testing.T) {
 		t.Errorf("token wrote on stderr: %q", res.stderr)
 	}
 
+	// A wrong passphrase for the existing keyring fails before anything is
+	// spent: no authorization is started.
+	res = c.run(append([]string{"TOKENRING_PASSPHRASE=wrong passphrase"}, secretEnv...), "", append([]string{"link"}, warhornArgs(srv, "events2")...)...)
+	c.expect(res, exitKeyring, "link with a wrong passphrase")
+	if strings.Contains(res.stderr, "/oauth/authorize?") || srv.Count("/oauth/token") != 1 {
+		t.Fatalf("an authorization was started with a wrong passphrase:\n%s", res.stderr)
+	}
+
 	res = c.run(nil, "", "refresh", "events")
 	c.expect(res, exitNoRefresh, "refresh of a Warhorn account (no refresh token)")
 	if !strings.Contains(res.stderr, "no refresh token") {
@@ -625,7 +633,11 @@ func TestE2ELinkFailures(t *testing.T) {
 	})
 	t.Run("no terminal for the TUI", func(t *testing.T) {
 		c := base.with(t)
-		c.expect(c.run(nil, "", ""), exitUsage, "plain tokenring without a terminal")
+		res := c.run(nil, "")
+		c.expect(res, exitUsage, "plain tokenring without a terminal")
+		if !strings.Contains(res.stderr, "terminal") {
+			t.Errorf("should say a terminal is needed:\n%s", res.stderr)
+		}
 	})
 
 	if firstPaste != "" {
