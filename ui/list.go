@@ -336,8 +336,12 @@ func (m *Model) rowView(a accounts.Account, sel bool, c cols) string {
 	if sel {
 		g = on(th.Text).Render(gap)
 	}
+	prov := providerName(a.Provider)
+	if len(prov) > c.prov && a.Provider.ID != "" && len(a.Provider.ID) <= c.prov {
+		prov = flow.Clean(a.Provider.ID) // "Dressipi (demo)" → "dressipi"
+	}
 	return cursor + name.Render(fit(flow.Clean(a.Name), c.name)) +
-		cell(on(th.Muted), providerName(a.Provider), c.prov, g) +
+		cell(on(th.Muted), prov, c.prov, g) +
 		cell(on(bstyle), badge, c.status, g) +
 		cell(on(estyle), exp, c.exp, g) +
 		cell(on(th.Muted), rt, c.rt, g) +

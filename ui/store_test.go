@@ -75,7 +75,7 @@ func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 	// 3. link Dressipi (config provider with base URL and client id): only name and API key are asked
 	tm.Send(press("l"))
 	waitText(t, p, "Which provider")
-	tm.Send(press("8"))
+	tm.Send(press("2"))
 	v := waitText(t, p, "API key *")
 	if strings.Contains(v, "Client ID") || strings.Contains(v, "API base URL") {
 		t.Fatalf("asks for what the provider already has:\n%s", v)

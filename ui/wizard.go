@@ -245,10 +245,12 @@ type (
 )
 
 func (m *Model) openWizard() tea.Cmd {
-	w := &wizard{choices: builtinChoices()}
+	// providers from config.toml (or the demo's) first: they are this user's own
+	w := &wizard{}
 	for _, p := range m.o.Providers {
 		w.choices = append(w.choices, configChoice(p))
 	}
+	w.choices = append(w.choices, builtinChoices()...)
 	w.paste = newInput("› ", "paste the code or the whole redirect address here", false)
 	w.paste.CharLimit = flow.MaxPaste
 	w.restyle(m.th)

@@ -52,7 +52,11 @@ func (w *wizard) view(m *Model, h int) string {
 	switch w.step {
 	case stepPick:
 		b.WriteString("  " + th.Bold.Render("Which provider is the account with?") + "\n\n")
-		for i, c := range w.choices {
+		fit := max((h-5)/2, 1) // choices that fit (two lines each)
+		lo := min(max(w.pick-fit/2, 0), max(len(w.choices)-fit, 0))
+		hi := min(lo+fit, len(w.choices))
+		for i := lo; i < hi; i++ {
+			c := w.choices[i]
 			mark, title := "  ", th.Text.Render(c.title)
 			if i == w.pick {
 				mark, title = th.Cursor.Render("▸ "), th.Key.Render(c.title)
