@@ -216,6 +216,9 @@ func (s *Store) useFile(reason string) {
 // goroutine is left to finish on its own (a keyring call cannot be
 // cancelled).
 func (s *Store) call(ctx context.Context, op string, f func() error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	done := make(chan error, 1)
 	go func() { done <- f() }()
 	t := time.NewTimer(s.timeout)

@@ -143,8 +143,10 @@ func (s *Store) doRefresh(ctx context.Context, name string, force bool) (Account
 			return a, flow.Token{}, err
 		}
 	}
-	if !t.IssuedAt.Equal(before.AccessIssued) || (!force && s.fresh(t, now)) {
-		return a, t, nil // someone else refreshed
+	// Another process refreshed while this one waited (or, unforced, the
+	// stored token is good enough after all): use its token.
+	if s.fresh(t, now) && (!force || !t.IssuedAt.Equal(before.AccessIssued)) {
+		return a, t, nil
 	}
 	if a.NeedsRelink && !before.NeedsRelink {
 		return a, flow.Token{}, relinkErr(a, nil)
