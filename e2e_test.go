@@ -725,3 +725,37 @@ func TestE2EDemo(t *testing.T) {
 		t.Errorf("demo touched TOKENRING_HOME")
 	}
 }
+
+// With a real Secret Service (gnome-keyring inside dbus-run-session, as
+// .ci/run sets up): link, token and remove through TOKENRING_KEYRING=
+// secret-service, with nothing secret under TOKENRING_HOME.
+func TestE2ESecretService(t *testing.T) {
+	if os.Getenv("TOKENRING_TEST_SECRET_SERVICE") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		t.Skip("needs TOKENRING_TEST_SECRET_SERVICE=1 and a D-Bus session with an unlocked gnome-keyring (.ci/run)")
+	}
+	c := newCLI(t)
+	for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "HOME", "XDG_RUNTIME_DIR", "GNOME_KEYRING_CONTROL"} {
+		if v := os.Getenv(k); v != "" {
+			c.env[k] = v
+		}
+	}
+	c.env["TOKENRING_KEYRING"] = "secret-service"
+	delete(c.env, "TOKENRING_PASSPHRASE")
+
+	const apiKey = "ss-api-key-7d21"
+	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: time.Hour})
+	defer srv.Close()
+	name := fmt.Sprintf("ss-%d", time.Now().UnixNano())
+	res, _ := c.link(srv, []string{"TOKENRING_API_KEY=" + apiKey}, nil, name, "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
+	c.expect(res, 0, "link with the Secret Service")
+	res = c.run(nil, "", "token", name)
+	c.expect(res, 0, "token from the Secret Service")
+	tok := strings.TrimSuffix(res.stdout, "\n")
+	if !srv.ValidAccessToken(tok) {
+		t.Fatalf("token %q is not valid at the server", res.stdout)
+	}
+	c.expect(c.run(nil, "", "refresh", name), 0, "refresh with the Secret Service")
+	c.grepHome(map[string]string{"API key": apiKey, "access token": tok})
+	c.expect(c.run(nil, "", "remove", name), 0, "remove from the Secret Service")
+	c.expect(c.run(nil, "", "token", name), exitNoAccount, "token after remove")
+}
