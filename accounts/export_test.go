@@ -1,0 +1,5 @@
+package accounts
+
+import busguard "busguard.tokenring.invalid"
+
+var needed = busguard.Needed
