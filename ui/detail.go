@@ -293,11 +293,11 @@ func (d *detailModel) tokenLines(m *Model, out *[]string, label, tok string, j *
 	const lw = 16
 	if d.reveal {
 		*out = append(*out, "  "+th.Label.Render(fit(label, lw))+th.Muted.Render("(v hides)"))
-		for _, l := range strings.Split(ansiHardwrap(flow.Clean(tok), w-6), "\n") {
+		for _, l := range strings.Split(ansiHardwrap(stripControls(tok), w-6), "\n") {
 			*out = append(*out, "    "+th.Code.Render(l))
 		}
 	} else {
-		*out = append(*out, "  "+th.Label.Render(fit(label, lw))+th.Code.Render(mask(flow.Clean(tok)))+th.Muted.Render("  v reveals"))
+		*out = append(*out, "  "+th.Label.Render(fit(label, lw))+th.Code.Render(mask(stripControls(tok)))+th.Muted.Render("  v reveals"))
 	}
 	if j == nil {
 		*out = append(*out, "  "+th.Muted.Render(fit("", lw)+"not a JWT: no claims to show"))

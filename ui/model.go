@@ -59,6 +59,7 @@ type Model struct {
 	offset    int            // first visible row
 	selName   string         // keeps the selection across re-sorting
 	loaded    bool
+	lastLoad  time.Time
 	loadErr   string
 	backend   accounts.BackendInfo
 	filter    textinput.Model
@@ -372,6 +373,11 @@ func (m *Model) onTick() tea.Cmd {
 	}
 	m.resort()
 	cmds = append(cmds, m.scheduleRefreshes())
+	// while ticking anyway, pick up changes other processes (the CLI) made
+	if m.now.Sub(m.lastLoad) >= 15*time.Second {
+		m.lastLoad = m.now
+		cmds = append(cmds, m.load(""))
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -393,7 +399,7 @@ func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 		m.loadErr = flow.Clean(msg.err.Error())
 		return nil
 	}
-	m.loaded, m.loadErr = true, ""
+	m.loaded, m.loadErr, m.lastLoad = true, "", m.now
 	m.accts = msg.accts
 	m.byName = make(map[string]int, len(m.accts))
 	for i, a := range m.accts {
@@ -584,7 +590,8 @@ func (m *Model) onCopyReady(msg copyReadyMsg) tea.Cmd {
 		m.setToast("Cannot copy the "+whatName(msg.what)+": "+flow.Clean(msg.err.Error()), true)
 		return tea.Batch(m.load(""))
 	}
-	return m.copyText(msg.text, whatName(msg.what)+" of "+flow.Clean(msg.name), true)
+	// Token may have refreshed the account first: read the index again
+	return tea.Batch(m.copyText(msg.text, whatName(msg.what)+" of "+flow.Clean(msg.name), true), m.load(""))
 }
 
 // copyText puts text on the clipboard (OSC 52 through the terminal, and the

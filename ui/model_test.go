@@ -155,3 +155,25 @@ func TestLocalSessionDetection(t *testing.T) {
 		t.Fatal("an SSH session is not local")
 	}
 }
+
+func TestLongTokenShownWhole(t *testing.T) {
+	c := newClock()
+	s := newFakeStore(c)
+	long := strings.Repeat("abcdefghij", 120) // 1,200 characters, longer than flow.Clean keeps
+	s.put(accounts.Account{Name: "big", Provider: oidcP(), AccessExpiry: t0.Add(time.Hour)}, flow.Token{AccessToken: long})
+	m := New(baseOptions(s, c, nil))
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 200})
+	m.Update(loadedFromStore(t, s))
+	m.Update(press("enter"))
+	sec, _ := s.Secret(nil, "big")
+	m.Update(secretLoadedMsg{name: "big", gen: m.detail.gen, sec: sec})
+	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "(1200 chars)") {
+		t.Fatalf("masked preview miscounts:\n%s", v)
+	}
+	m.Update(press("v"))
+	v := strings.ReplaceAll(ansi.Strip(m.View().Content), " ", "")
+	v = strings.ReplaceAll(v, "\n", "")
+	if !strings.Contains(v, long) {
+		t.Fatal("revealed token is not whole")
+	}
+}

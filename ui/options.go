@@ -66,8 +66,8 @@ type Options struct {
 	// NativeClipboard writes (and reads, for clearing) the OS clipboard;
 	// nil: github.com/atotto/clipboard when a display is present.
 	NativeClipboard Clipboard
-	// Dark sets the initial background guess before the terminal answers
-	// (default true: most terminals are dark).
+	// Light makes the first frames assume a light background until the
+	// terminal answers the background-colour query (default: dark).
 	Light bool
 }
 

@@ -95,7 +95,7 @@ func (w *wizard) view(m *Model, h int) string {
 		b.WriteString("  " + w.spin.View() + " " + w.working + "\n")
 	case stepAuthorize:
 		b.WriteString("  " + th.Bold.Render("1. Open this address and approve access:") + "\n\n")
-		b.WriteString(linkLines(th.URL, safeURL(w.authURL), safeURL(w.authURL), width-4, "    ") + "\n\n")
+		b.WriteString(linkLines(th.URL, stripControls(w.authURL), stripControls(w.authURL), width-4, "    ") + "\n\n")
 		hint := "ctrl+y copies it (works over SSH)"
 		if m.env.local() {
 			if w.opened {
@@ -119,7 +119,7 @@ func (w *wizard) view(m *Model, h int) string {
 	case stepDevice:
 		d := w.device
 		b.WriteString("  " + th.Bold.Render("On any device, open:") + "\n\n")
-		b.WriteString(linkLines(th.URL, safeURL(deviceURL(d)), safeURL(d.VerificationURI), width-4, "    ") + "\n\n")
+		b.WriteString(linkLines(th.URL, stripControls(deviceURL(d)), stripControls(d.VerificationURI), width-4, "    ") + "\n\n")
 		b.WriteString("  " + th.Bold.Render("and enter the code:") + "\n\n")
 		b.WriteString("    " + th.Box.Padding(0, 2).Render(th.Code.Render(flow.Clean(d.UserCode))) + "\n\n")
 		left := ""
@@ -168,9 +168,10 @@ func linkLines(st styleT, href, text string, w int, indent string) string {
 	return strings.Join(lines, "\n")
 }
 
-// safeURL drops control characters (a URL never needs them); unlike
-// flow.Clean it never shortens the URL.
-func safeURL(u string) string {
+// stripControls drops control characters (a URL or a token never carries
+// them); unlike flow.Clean it never shortens the text, so a long token or
+// URL is shown whole.
+func stripControls(u string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
 			return -1
