@@ -184,6 +184,13 @@ func (m *Model) fullHelpView() string {
 	}
 	note += ". In tmux, run: tmux set -s set-clipboard on"
 	b.WriteString(th.Muted.Render(wrapIndent(note, m.width-4, "  ")))
+	if m.backend.Name != "" {
+		kr := "Keyring: " + flow.Clean(m.backend.Name)
+		if m.backend.Reason != "" {
+			kr += " (" + flow.Clean(m.backend.Reason) + ")"
+		}
+		b.WriteString("\n" + th.Muted.Render(wrapIndent(kr, m.width-4, "  ")))
+	}
 	return b.String()
 }
 

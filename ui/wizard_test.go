@@ -391,6 +391,7 @@ func TestWizardValidation(t *testing.T) {
 	p, tm := start(t, w.o, 80, 24)
 	waitText(t, p, "No accounts yet")
 	tm.Send(press("l"))
+	goldenAs(t, "pick", waitText(t, p, "Which provider is the account with?"))
 	tm.Send(press("1"))
 	waitText(t, p, "Account name *")
 	tm.Send(press("tab"))
