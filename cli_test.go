@@ -587,3 +587,21 @@ func TestCIRunsREADMETestCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestCompletion(t *testing.T) {
+	st := newMemStore("pw")
+	st.accts["work"] = accounts.Account{Name: "work", Provider: flow.Provider{ID: "oidc"}}
+	st.accts["shop"] = accounts.Account{Name: "shop", Provider: flow.Provider{ID: "dressipi"}}
+	ta := newTestApp(t, st)
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		if code := ta.run("", "completion", sh); code != 0 || !strings.Contains(ta.stdout.String(), "tokenring") {
+			t.Errorf("completion %s: %d %q", sh, code, ta.stderr)
+		}
+	}
+	if code := ta.run("", "__complete", "token", "w"); code != 0 || !strings.Contains(ta.stdout.String(), "work\toidc") || strings.Contains(ta.stdout.String(), "shop") {
+		t.Errorf("account completion: %q", ta.stdout)
+	}
+	if code := ta.run("", "__complete", "link", "x", "--provider", "d"); code != 0 || !strings.Contains(ta.stdout.String(), "dressipi") || strings.Contains(ta.stdout.String(), "warhorn") {
+		t.Errorf("provider completion: %q", ta.stdout)
+	}
+}

@@ -51,6 +51,10 @@ func newRootCmd(a *app) *cobra.Command {
 		},
 	}
 	root.SetVersionTemplate("tokenring {{.Version}}\n")
+	// Before InitDefaultCompletionCmd, which captures the output writer.
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return withHint(exitUsage, err, fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath()))
 	})

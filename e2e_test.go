@@ -759,3 +759,69 @@ func TestE2ESecretService(t *testing.T) {
 	c.expect(c.run(nil, "", "remove", name), 0, "remove from the Secret Service")
 	c.expect(c.run(nil, "", "token", name), exitNoAccount, "token after remove")
 }
+
+// `token` refreshes an expired token first; a refresh token the provider
+// no longer accepts turns into exit code 4 and the needs_relink status.
+func TestE2ETokenRefreshesAndNeedsRelink(t *testing.T) {
+	c := newCLI(t)
+	const apiKey = "dr-api-key-short"
+	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: time.Second})
+	defer srv.Close()
+	res, _ := c.link(srv, []string{"TOKENRING_API_KEY=" + apiKey}, nil, "short", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
+	c.expect(res, 0, "link")
+	time.Sleep(1500 * time.Millisecond) // past the 1 s expiry (a state to reach, not a speed)
+	l := c.list()
+	if len(l) != 1 || l[0].Status != "expired" {
+		t.Fatalf("after expiry, list = %+v", l)
+	}
+	refreshes := func() int {
+		n := 0
+		for _, r := range tokenRequests(srv, "/oauth/token") {
+			if r.Form.Get("grant_type") == "refresh_token" {
+				n++
+			}
+		}
+		return n
+	}
+	res = c.run(nil, "", "token", "short")
+	c.expect(res, 0, "token of an expired account")
+	if refreshes() != 1 || !srv.ValidAccessToken(strings.TrimSpace(res.stdout)) {
+		t.Fatalf("token did not refresh first (%d refreshes)", refreshes())
+	}
+
+	srv.RevokeAll()
+	res = c.run(nil, "", "refresh", "short")
+	c.expect(res, exitNeedsLink, "refresh with a revoked refresh token")
+	if !strings.Contains(res.stderr, "link") {
+		t.Errorf("no advice to link again:\n%s", res.stderr)
+	}
+	if l := c.list(); len(l) != 1 || l[0].Status != "needs_relink" || !l[0].NeedsRelink {
+		t.Fatalf("after invalid_grant, list = %+v", l)
+	}
+	before := refreshes()
+	res = c.run(nil, "", "token", "short")
+	c.expect(res, exitNeedsLink, "token of an account that needs linking")
+	if res.stdout != "" || refreshes() != before {
+		t.Errorf("token of a dead account printed %q or retried the refresh", res.stdout)
+	}
+}
+
+// Ctrl-C while link waits for the paste: exit 130, nothing spent or stored.
+func TestE2ELinkInterrupted(t *testing.T) {
+	c := newCLI(t)
+	srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh-client", RedirectURI: whRedirect})
+	defer srv.Close()
+	r := c.start(nil, append([]string{"link"}, warhornArgs(srv, "int")...)...)
+	r.waitLine(t, authURLLine)
+	if err := r.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	res := r.waitOpen(t)
+	c.expect(res, exitInterrupted, "interrupted link")
+	if srv.Count("/oauth/token") != 0 {
+		t.Errorf("an interrupted link sent a token request")
+	}
+	if l := c.list(); len(l) != 0 {
+		t.Errorf("an interrupted link stored %+v", l)
+	}
+}

@@ -135,9 +135,6 @@ func main() {
 func run(ctx context.Context, args []string, a *app) int {
 	root := newRootCmd(a)
 	root.SetArgs(args)
-	root.SetIn(a.stdin)
-	root.SetOut(a.stdout)
-	root.SetErr(a.stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
