@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os/exec"
 	"runtime"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -88,6 +89,30 @@ func (c clipper) writeNative(parent context.Context, text string) tea.Cmd {
 	nc := c.native
 	return func() tea.Msg {
 		return nativeClipMsg{err: withDeadline(parent, clipTimeout, func() error { return nc.WriteAll(text) })}
+	}
+}
+
+// clearTmux deletes the tmux paste buffers that hold exactly what was
+// copied (tmux keeps them even after the terminal's clipboard is cleared).
+// Only buffer names go on tmux's command line, never their content.
+func (c clipper) clearTmux(parent context.Context, h [32]byte) tea.Cmd {
+	if !c.env.tmux() {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, clipTimeout)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "tmux", "list-buffers", "-F", "#{buffer_name}").Output()
+		if err != nil {
+			return clipClearedMsg{}
+		}
+		for _, name := range strings.Fields(string(out)) {
+			b, err := exec.CommandContext(ctx, "tmux", "show-buffer", "-b", name).Output()
+			if err == nil && hashText(string(b)) == h {
+				_ = exec.CommandContext(ctx, "tmux", "delete-buffer", "-b", name).Run()
+			}
+		}
+		return clipClearedMsg{}
 	}
 }
 

@@ -620,6 +620,9 @@ func (m *Model) clearClipboard() tea.Cmd {
 	if c := m.clip.clearNative(m.ctx, h); c != nil {
 		cmds = append(cmds, c)
 	}
+	if c := m.clip.clearTmux(m.ctx, h); c != nil {
+		cmds = append(cmds, c)
+	}
 	return tea.Batch(cmds...)
 }
 

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"context"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -165,7 +168,7 @@ func TestLongTokenShownWhole(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 200})
 	m.Update(loadedFromStore(t, s))
 	m.Update(press("enter"))
-	sec, _ := s.Secret(nil, "big")
+	sec, _ := s.Secret(context.Background(), "big")
 	m.Update(secretLoadedMsg{name: "big", gen: m.detail.gen, sec: sec})
 	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "(1200 chars)") {
 		t.Fatalf("masked preview miscounts:\n%s", v)
@@ -175,5 +178,33 @@ func TestLongTokenShownWhole(t *testing.T) {
 	v = strings.ReplaceAll(v, "\n", "")
 	if !strings.Contains(v, long) {
 		t.Fatal("revealed token is not whole")
+	}
+}
+
+// clearTmux deletes tmux paste buffers holding the copied secret (and only those).
+func TestClearTmuxBuffers(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("no tmux")
+	}
+	sock := filepath.Join(t.TempDir(), "tmux.sock")
+	tm := func(args ...string) string {
+		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v: %s", args, err, out)
+		}
+		return string(out)
+	}
+	tm("-f", "/dev/null", "new-session", "-d", "-s", "t", "sleep 60")
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", sock, "kill-server").Run() })
+	tm("set-buffer", "-b", "secret", "tok-123")
+	tm("set-buffer", "-b", "other", "keep me")
+	t.Setenv("TMUX", sock+",1,0") // the tmux the child processes talk to
+	c := clipper{env: newEnv(func(k string) string { return map[string]string{"TMUX": sock + ",1,0"}[k] })}
+	if msg := c.clearTmux(context.Background(), hashText("tok-123"))(); msg == nil {
+		t.Fatal("no message")
+	}
+	bufs := tm("list-buffers", "-F", "#{buffer_name}")
+	if strings.Contains(bufs, "secret") || !strings.Contains(bufs, "other") {
+		t.Fatalf("buffers after clearing: %q", bufs)
 	}
 }
