@@ -200,9 +200,9 @@ func TestBackgroundRefreshBoundedConcurrency(t *testing.T) {
 	o := baseOptions(s, c, nil)
 	p, tm := start(t, o, 80, 24)
 	waitText(t, p, "due-00")
-	waitView(t, p, "4 refreshing", func(v string) bool { return strings.Count(v, "↻ refreshing") == 4 })
+	waitView(t, p, "4 refreshing", func(v string) bool { return strings.Count(v, "◌ refreshing") == 4 })
 	time.Sleep(50 * time.Millisecond)
-	if v := p.snapshot(); strings.Count(v, "↻ refreshing") != 4 {
+	if v := p.snapshot(); strings.Count(v, "◌ refreshing") != 4 {
 		t.Fatalf("more than 4 refreshes at once:\n%s", v)
 	}
 	close(s.block)

@@ -354,13 +354,13 @@ func (m *Model) badge(s accounts.Status) (string, styleT) {
 	case accounts.StatusValid:
 		return "● valid", th.OK
 	case accounts.StatusExpiringSoon:
-		return "◐ expiring soon", th.Warn
+		return "◔ expiring soon", th.Warn
 	case accounts.StatusExpired:
 		return "○ expired", th.Danger
 	case accounts.StatusNoExpiry:
 		return "∞ no expiry", th.Neutral
 	case accounts.StatusRefreshing:
-		return "↻ refreshing", th.Info
+		return "◌ refreshing", th.Info
 	case accounts.StatusNeedsRelink:
 		return "✗ needs re-link", th.Danger
 	}

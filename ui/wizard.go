@@ -316,7 +316,7 @@ func (w *wizard) tick(m *Model) tea.Cmd { return nil }
 func (w *wizard) startSpin(m *Model, what string) tea.Cmd {
 	w.working = what
 	w.spinning = true
-	w.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(m.th.Key))
+	w.spin = spinner.New(spinner.WithSpinner(spinner.Points), spinner.WithStyle(m.th.Key))
 	attempt := w.attempt
 	id := w.spin.ID()
 	return func() tea.Msg { return wizSpinMsg{wizBase{attempt}, spinner.TickMsg{ID: id, Time: time.Now()}} }
