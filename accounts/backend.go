@@ -116,6 +116,13 @@ func (s *Store) openBackend(name string, timeout time.Duration) (keyring.Keyring
 	ch := make(chan res, 1)
 	go func() {
 		k, err := keyring.Open(s.keyringConfig(name))
+		if errors.Is(err, keyring.ErrNoAvailImpl) {
+			if real := diagnose(name); real != nil {
+				err = real
+			} else {
+				err = errors.New("keyring gave no reason")
+			}
+		}
 		ch <- res{k, err}
 	}()
 	t := time.NewTimer(timeout)

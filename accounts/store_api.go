@@ -18,7 +18,7 @@ var (
 	ErrBadPassphrase = errors.New("wrong passphrase")
 	ErrEmptyPass     = errors.New("the passphrase must not be empty")
 	ErrNeedsRelink   = errors.New("the account must be linked again")
-	ErrKeyring       = errors.New("the keyring did not answer")
+	ErrKeyring       = errors.New("keyring") // the backend failed, did not answer in time, or cannot be used here
 	ErrBadName       = errors.New("account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)")
 	// ErrRevokeFailed is wrapped by the *RevokeError Remove returns when the
 	// account was removed locally but revoking its tokens at the provider
