@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"math/rand"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -206,5 +207,46 @@ func TestClearTmuxBuffers(t *testing.T) {
 	bufs := tm("list-buffers", "-F", "#{buffer_name}")
 	if strings.Contains(bufs, "secret") || !strings.Contains(bufs, "other") {
 		t.Fatalf("buffers after clearing: %q", bufs)
+	}
+}
+
+func TestMaskNeverPanicsNorRevealsShortSecrets(t *testing.T) {
+	for _, s := range []string{"", "a", "ab", "abcdef", "abcdefghijkl", "abcdefghijklm", "ünïcødé-tøkên"} {
+		got := mask(s)
+		if len([]rune(s)) > 3 && strings.Contains(got, s) {
+			t.Fatalf("mask(%q) = %q shows it", s, got)
+		}
+	}
+	if got := mask("abcdefghijklmnop"); !strings.HasPrefix(got, "abcdef•") || !strings.Contains(got, "(16 chars)") {
+		t.Fatalf("mask = %q", got)
+	}
+}
+
+// Random keys and pastes in every screen never panic and keep the view in bounds.
+func TestRandomInputNoPanic(t *testing.T) {
+	keys := []string{"j", "k", "g", "G", "enter", "esc", "tab", "up", "down", "l", "L", "1", "2", "3", "4", "5", "6", "7",
+		"/", "?", "v", "c", "i", "h", "r", "d", "x", "y", "n", "u", "e", "backspace", "ctrl+r", "ctrl+y", "a", "-", "é"}
+	for seed := int64(0); seed < 10; seed++ {
+		m := bigModel(t, 30)
+		rng := rand.New(rand.NewSource(seed))
+		for i := 0; i < 400; i++ {
+			var msg tea.Msg = press(keys[rng.Intn(len(keys))])
+			switch rng.Intn(20) {
+			case 0:
+				msg = tea.PasteMsg{Content: "\x1b[31mjunk\x00\n" + strings.Repeat("z", rng.Intn(5000))}
+			case 1:
+				msg = tea.WindowSizeMsg{Width: 20 + rng.Intn(150), Height: 6 + rng.Intn(50)}
+			case 2:
+				msg = tickMsg{}
+			}
+			m.Update(msg)
+			if m.quitting {
+				break
+			}
+			v := m.View().Content
+			if n := strings.Count(v, "\n") + 1; n != m.height {
+				t.Fatalf("seed %d step %d: %d lines for height %d", seed, i, n, m.height)
+			}
+		}
 	}
 }
