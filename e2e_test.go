@@ -832,3 +832,39 @@ func TestE2ELinkInterrupted(t *testing.T) {
 		t.Errorf("an interrupted link stored %+v", l)
 	}
 }
+
+// Warhorn application tokens: client credentials, no browser, no stdin;
+// refresh gets a new application token.
+func TestE2EClientCredentials(t *testing.T) {
+	c := newCLI(t)
+	const appSecret = "wh-app-secret-91c2"
+	srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh-user", ClientSecret: "x", AppClientID: "wh-app", AppClientSecret: appSecret})
+	defer srv.Close()
+	env := []string{"TOKENRING_CLIENT_SECRET=" + appSecret}
+	res := c.run(env, "", "link", "app", "--provider", "warhorn", "--client-credentials",
+		"--client-id", "wh-app", "--token-url", srv.URL+"/oauth/token")
+	c.expect(res, 0, "link by client credentials")
+	if strings.Contains(res.stderr, "authorize") {
+		t.Errorf("client credentials should not show an authorization URL:\n%s", res.stderr)
+	}
+	res = c.run(nil, "", "token", "app")
+	c.expect(res, 0, "token")
+	tok1 := strings.TrimSpace(res.stdout)
+	if !srv.ValidAccessToken(tok1) {
+		t.Fatal("application token not valid at the server")
+	}
+	c.expect(c.run(nil, "", "refresh", "app"), 0, "refresh by client credentials")
+	res = c.run(nil, "", "token", "app")
+	tok2 := strings.TrimSpace(res.stdout)
+	if tok2 == tok1 || !srv.ValidAccessToken(tok2) {
+		t.Fatal("refresh did not get a new application token")
+	}
+	// without the secret and without a terminal: a usage error naming the variable
+	res = c.run(nil, "", "link", "app2", "--provider", "warhorn", "--client-credentials",
+		"--client-id", "wh-app", "--token-url", srv.URL+"/oauth/token")
+	c.expect(res, exitUsage, "client credentials without a secret")
+	if !strings.Contains(res.stderr, "TOKENRING_CLIENT_SECRET") {
+		t.Errorf("should name TOKENRING_CLIENT_SECRET:\n%s", res.stderr)
+	}
+	c.grepHome(map[string]string{"client secret": appSecret, "token 1": tok1, "token 2": tok2})
+}
