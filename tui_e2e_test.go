@@ -1,16 +1,19 @@
 package main
 
-// Smoke tests of the wiring between the command line and the TUI: the real
-// binary in a real terminal (tmux), plain `tokenring` on an empty config
-// directory and `tokenring demo`. The TUI's own behaviour is tested in ui/.
+// The real binary in a real terminal (tmux): plain `tokenring` on an empty
+// config directory, `tokenring demo`, and link's masked prompts. The TUI's
+// own behaviour is tested in ui/.
 
 import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenring/tokenring/internal/localoauth"
 )
 
 type tmuxSession struct {
@@ -124,4 +127,85 @@ func TestE2ETUIDemo(t *testing.T) {
 	if _, err := os.Stat(c.home); err == nil {
 		t.Errorf("the demo touched TOKENRING_HOME")
 	}
+}
+
+func (s *tmuxSession) captureJoined() string {
+	out, _ := exec.Command("tmux", "-S", s.sock, "capture-pane", "-p", "-J", "-S", "-100").Output()
+	return string(out)
+}
+
+func (s *tmuxSession) waitForJoined(what string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if scr := s.captureJoined(); strings.Contains(scr, what) {
+			return scr
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("the screen never showed %q; it shows:\n%s", what, s.captureJoined())
+	return ""
+}
+
+// In a real terminal with no secrets in the environment, link asks for the
+// client secret and for a new keyring's passphrase (twice) with echo off,
+// then reads the pasted redirect URL from the same terminal.
+func TestE2ETerminalPrompts(t *testing.T) {
+	c := newCLI(t)
+	delete(c.env, "TOKENRING_PASSPHRASE")
+	const secret = "typed-client-secret-4e1f"
+	const pass = "typed passphrase 9a"
+	srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh-client", ClientSecret: secret, RedirectURI: whRedirect})
+	defer srv.Close()
+
+	s, exitFile := startTmux(t, c.env, append([]string{c.bin, "link"}, warhornArgs(srv, "typed")...)...)
+	s.waitFor("Client secret for warhorn")
+	s.keys("-l", secret)
+	s.keys("Enter")
+	s.waitFor("Choose a passphrase for the new keyring")
+	s.keys("-l", pass)
+	s.keys("Enter")
+	s.waitFor("Repeat the passphrase")
+	s.keys("-l", pass)
+	s.keys("Enter")
+	scr := s.waitForJoined("Paste that whole address")
+	m := regexp.MustCompile(`http://127\.0\.0\.1:\d+/oauth/authorize\?\S+`).FindString(scr)
+	if m == "" {
+		t.Fatalf("no authorization URL on screen:\n%s", scr)
+	}
+	landed, err := srv.Approve(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.keys("-l", landed)
+	s.keys("Enter")
+	if code := waitExit(t, exitFile); code != "0" {
+		t.Fatalf("link in a terminal exited %s:\n%s", code, s.captureJoined())
+	}
+	scr = s.captureJoined()
+	if strings.Contains(scr, secret) || strings.Contains(scr, pass) {
+		t.Fatalf("a secret was echoed:\n%s", scr)
+	}
+	if !strings.Contains(scr, "Linked typed") {
+		t.Fatalf("no confirmation:\n%s", scr)
+	}
+
+	// token asks for the passphrase once (the keyring exists now); a pipe
+	// on stdout still gets only the token.
+	out := filepath.Join(t.TempDir(), "out")
+	s2, exit2 := startTmux(t, c.env, "sh", "-c", c.bin+" token typed > "+out)
+	s2.waitFor("Keyring passphrase")
+	if strings.Contains(s2.capture(), "Repeat") {
+		t.Error("an existing keyring's passphrase was asked twice")
+	}
+	s2.keys("-l", pass)
+	s2.keys("Enter")
+	if code := waitExit(t, exit2); code != "0" {
+		t.Fatalf("token exited %s:\n%s", code, s2.capture())
+	}
+	b, _ := os.ReadFile(out)
+	if tok := strings.TrimSuffix(string(b), "\n"); !srv.ValidAccessToken(tok) || string(b) != tok+"\n" {
+		t.Fatalf("token wrote %q", b)
+	}
+	c.grepHome(map[string]string{"client secret": secret, "passphrase": pass, "token": strings.TrimSpace(string(b))})
 }
