@@ -605,3 +605,17 @@ func TestCompletion(t *testing.T) {
 		t.Errorf("provider completion: %q", ta.stdout)
 	}
 }
+
+func TestPrintError(t *testing.T) {
+	var b bytes.Buffer
+	err := withHint(exitUsage, errors.Join(errors.New("first \x1b[31mproblem"), errors.New("second\x07 one")), "Try this.")
+	printError(&b, err, exitCode(err))
+	if got, want := b.String(), "tokenring: first problem\n  second one\nTry this.\n"; got != want {
+		t.Fatalf("printError wrote %q, want %q", got, want)
+	}
+	b.Reset()
+	printError(&b, context.Canceled, exitInterrupted)
+	if b.String() != "tokenring: interrupted\n" {
+		t.Fatalf("interrupted: %q", b.String())
+	}
+}

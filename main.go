@@ -153,10 +153,19 @@ func printError(w io.Writer, err error, code int) {
 		return
 	}
 	// Messages from flow/ and accounts/ are already free of secrets and
-	// control characters; Clean again for what came through other paths.
-	msg := flow.Clean(err.Error())
-	msg = strings.ReplaceAll(msg, "\n", "\n  ")
-	fmt.Fprintf(w, "tokenring: %s\n", msg)
+	// control characters; Clean again, line by line (a joined error has
+	// one problem per line), for what came through other paths.
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		l = flow.Clean(l)
+		switch {
+		case l == "":
+		case i == 0:
+			fmt.Fprintf(w, "tokenring: %s\n", l)
+		default:
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
 	var ce *codedError
 	if errors.As(err, &ce) && ce.hint != "" {
 		fmt.Fprintln(w, ce.hint)
