@@ -155,6 +155,11 @@ func (s *Store) doRefresh(ctx context.Context, name string, force bool) (Account
 		return a, flow.Token{}, fmt.Errorf("%w: %s has no refresh token", ErrNeedsRelink, name)
 	}
 
+	if s.file { // derive the next item's key while the request is in flight
+		s.pmu.Lock()
+		prepareKEK(s.pass)
+		s.pmu.Unlock()
+	}
 	nt, err := s.renew(ctx, a, sec)
 	if err != nil {
 		a.LastError = cleanErr(err)

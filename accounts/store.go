@@ -270,7 +270,9 @@ func (s *Store) deleteItem(ctx context.Context, key string) error {
 // is true: the refresh token, then the access token), then deletes the
 // keyring item and the index entry. A failed revocation does not stop the
 // removal: the account is gone and the error is a *RevokeError (errors.Is
-// ErrRevokeFailed) to show as a warning.
+// ErrRevokeFailed) to show as a warning. When revoking needs the file
+// keyring's passphrase and there is none (ErrLocked, ErrBadPassphrase),
+// nothing is removed: unlock and call Remove again.
 func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
 	a, err := s.Account(name)
 	if err != nil {
@@ -284,7 +286,19 @@ func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
 
 	var revErr error
 	if revoke && a.Provider.RevocationURL != "" {
-		revErr = s.revoke(ctx, a)
+		// Revoking needs the tokens: a locked keyring or a wrong passphrase
+		// stops here, before anything is deleted, so the caller can unlock
+		// and try again.
+		sec, err := s.secretOf(ctx, a)
+		switch {
+		case errors.Is(err, ErrLocked), errors.Is(err, ErrBadPassphrase), errors.Is(err, ErrEmptyPass),
+			errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			return err
+		case err != nil:
+			revErr = err
+		default:
+			revErr = s.revoke(ctx, a, sec)
+		}
 	}
 	if err := s.deleteItem(ctx, itemKey(name)); err != nil {
 		return err
@@ -307,13 +321,9 @@ func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
 	return nil
 }
 
-func (s *Store) revoke(ctx context.Context, a Account) error {
+func (s *Store) revoke(ctx context.Context, a Account, sec Secret) error {
 	if s.cfg.Exchanger == nil {
 		return errors.New("no network access configured")
-	}
-	sec, err := s.secretOf(ctx, a)
-	if err != nil {
-		return err
 	}
 	var errs []error
 	if rt := sec.Token.RefreshToken; rt != "" {
@@ -345,6 +355,7 @@ func (s *Store) Unlock(ctx context.Context, passphrase string) error {
 // Close releases the keyring. The Store must not be used afterwards.
 func (s *Store) Close() error {
 	s.pmu.Lock()
+	forgetKEKs(s.pass)
 	s.pass = ""
 	s.pmu.Unlock()
 	return nil

@@ -518,6 +518,25 @@ func TestRemoveRevokes(t *testing.T) {
 		t.Fatal("a failed revoke stopped the removal")
 	}
 	t.Logf("warning shown: %v", err)
+
+	// Locked keyring and revoke asked for: nothing is removed.
+	if err := s.Add(ctx, Account{Name: "c", Provider: testProvider()}, Secret{Token: ex.Mint()}); err != nil {
+		t.Fatal(err)
+	}
+	locked, err := Open(Config{Dir: s.Dir(), Backend: "file", Getenv: env(nil), Exchanger: ex})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := locked.Remove(ctx, "c", true); !errors.Is(err, ErrLocked) || errors.Is(err, ErrRevokeFailed) {
+		t.Fatalf("Remove on a locked keyring = %v", err)
+	}
+	if _, err := locked.Account("c"); err != nil {
+		t.Fatal("removed although revoking was impossible")
+	}
+	// Without revoking, a locked keyring is no obstacle.
+	if err := locked.Remove(ctx, "c", false); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestIndexTrailsKeyring: a process that died after storing a new token but
