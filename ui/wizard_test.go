@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -350,6 +351,11 @@ func TestWizardDeviceFlow(t *testing.T) {
 	if !strings.Contains(v, "the code expires in") {
 		t.Fatalf("no countdown:\n%s", v)
 	}
+	v = strings.ReplaceAll(v, code, "ABCD-EFGH")
+	v = strings.ReplaceAll(v, srv.URL, "http://127.0.0.1:PORT")
+	v = regexp.MustCompile(`expires in [0-9ms ]+`).ReplaceAllString(v, "expires in 10m 00s")
+	v = regexp.MustCompile(`[∙●]{3}`).ReplaceAllString(v, "∙∙∙")
+	goldenAs(t, "device", v)
 	if err := srv.ApproveDevice(code); err != nil {
 		t.Fatal(err)
 	}

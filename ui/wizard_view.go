@@ -121,7 +121,8 @@ func (w *wizard) view(m *Model, h int) string {
 		b.WriteString("  " + th.Bold.Render("On any device, open:") + "\n\n")
 		b.WriteString(linkLines(th.URL, stripControls(deviceURL(d)), stripControls(d.VerificationURI), width-4, "    ") + "\n\n")
 		b.WriteString("  " + th.Bold.Render("and enter the code:") + "\n\n")
-		b.WriteString("    " + th.Box.Padding(0, 2).Render(th.Code.Render(flow.Clean(d.UserCode))) + "\n\n")
+		box := th.Box.Padding(0, 2).Render(th.Code.Render(flow.Clean(d.UserCode)))
+		b.WriteString(indentLines(box, "    ") + "\n\n")
 		left := ""
 		if !d.Expiry.IsZero() {
 			if r := d.Expiry.Sub(m.now); r > 0 {
@@ -178,4 +179,12 @@ func stripControls(u string) string {
 		}
 		return r
 	}, u)
+}
+
+func indentLines(s, indent string) string {
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		lines[i] = indent + lines[i]
+	}
+	return strings.Join(lines, "\n")
 }
