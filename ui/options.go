@@ -2,6 +2,18 @@
 // account list with live countdowns, the link wizard, the detail view, the
 // unlock prompt and help.
 //
+// Keys. List: ↑/↓ (k/j), pgup/pgdn, g/G first/last, enter details,
+// c copy the access token, i copy the ID token, h copy the HTTP header the
+// provider expects, r refresh now, l link an account, L link the selected
+// account again, d/x remove (asks; revokes where the provider can), / filter
+// (enter keeps it, esc clears), u unlock the file keyring, ? all keys,
+// q quit. Details: v reveal/hide tokens, c/i/h copy, r refresh, L link again,
+// d remove, esc back. Wizard: 1-9 or ↑/↓ + enter pick a provider; tab /
+// shift+tab between fields, enter continues; on the authorization step paste
+// (bracketed paste submits at once) or type and press enter, ctrl+y copies the
+// URL, ctrl+o opens the browser, ctrl+r starts over with a new request; after a
+// failure enter starts over, e edits the details; esc goes back.
+//
 // The UI never does I/O in Update: every keyring, network, clipboard and
 // browser call runs in a tea.Cmd with a deadline and reports back with a
 // message naming the account (or the wizard attempt) it belongs to. It never
