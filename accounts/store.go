@@ -105,6 +105,8 @@ func (s *Store) Policy() Policy { return s.pol }
 func (s *Store) Dir() string { return s.dir }
 
 // Accounts lists the index, sorted by name; it never touches the keyring.
+// The slice is the caller's, but the accounts' Scopes and Provider maps are
+// shared with the store's cache of the index: treat them as read-only.
 func (s *Store) Accounts() ([]Account, error) { return s.idx.read() }
 
 // Account returns one account from the index.
@@ -169,6 +171,11 @@ func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
 		return err
 	}
 	defer l.unlock()
+	// Another process may have added the name while this one waited for
+	// the lock: do not overwrite its secret.
+	if _, err := s.idx.get(a.Name); err == nil {
+		return fmt.Errorf("%w: %s", ErrExists, a.Name)
+	}
 	if err := s.putSecret(ctx, a.Name, sec); err != nil {
 		return err
 	}

@@ -650,3 +650,41 @@ func TestCancelledContext(t *testing.T) {
 		t.Fatal("Add with a cancelled context succeeded")
 	}
 }
+
+// TestConcurrentAddSameName: two stores on one directory add the same
+// name at once: one wins, and the stored secret is the winner's.
+func TestConcurrentAddSameName(t *testing.T) {
+	dir := t.TempDir()
+	ex := newFakeEx(time.Now)
+	for round := 0; round < 10; round++ {
+		name := "n" + string(rune('a'+round))
+		stores := []*Store{openFile(t, dir, "pw", ex, nil), openFile(t, dir, "pw", ex, nil)}
+		toks := []flow.Token{ex.Mint(), ex.Mint()}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range stores {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs[i] = stores[i].Add(ctxT(t), Account{Name: name, Provider: testProvider()}, Secret{Token: toks[i]})
+			}(i)
+		}
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				winner = i
+			case !errors.Is(err, ErrExists):
+				t.Fatalf("Add: %v", err)
+			}
+		}
+		if winner < 0 || errs[0] == nil && errs[1] == nil {
+			t.Fatalf("round %d: errs %v", round, errs)
+		}
+		sec, err := stores[0].Secret(ctxT(t), name)
+		if err != nil || sec.Token.AccessToken != toks[winner].AccessToken {
+			t.Fatalf("round %d: the loser overwrote the winner's secret (%v)", round, err)
+		}
+	}
+}
