@@ -372,11 +372,17 @@ func press(s string) tea.KeyPressMsg {
 // finalView quits and returns the final model's view, stripped of styling.
 func finalView(t *testing.T, tm *teatest.TestModel) string {
 	t.Helper()
+	return ansi.Strip(finalRaw(t, tm))
+}
+
+// finalRaw quits and returns the final model's View().Content as is.
+func finalRaw(t *testing.T, tm *teatest.TestModel) string {
+	t.Helper()
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
-	return ansi.Strip(fm.(*probe).m.View().Content)
+	return fm.(*probe).m.View().Content
 }
 
 func loadedFromStore(t testing.TB, s Backend) tea.Msg {

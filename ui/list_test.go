@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/tokenring/tokenring/accounts"
@@ -67,7 +68,8 @@ func TestListGolden(t *testing.T) {
 	_, _, o := newHarness(t, true)
 	p, tm := start(t, o, 80, 24)
 	waitText(t, p, "warhorn-me")
-	v := finalView(t, tm)
+	raw := finalRaw(t, tm)
+	v := ansi.Strip(raw)
 	// attention first: re-link, error, expired, expiring, valid, no expiry
 	order := []string{"broken", "api-errors", "old-app", "ci-bot", "dressipi-shop", "warhorn-me"}
 	last := -1
@@ -79,6 +81,7 @@ func TestListGolden(t *testing.T) {
 		last = i
 	}
 	golden.RequireEqual(t, []byte(v))
+	goldenAs(t, "styled", raw) // colours and emphasis (dark background)
 }
 
 func TestListCountdownTicks(t *testing.T) {
