@@ -269,3 +269,36 @@ func TestKeyctl(t *testing.T) {
 		t.Fatalf("item still there after Remove: %v", err)
 	}
 }
+
+// TestKeyctlAcrossProcesses: what one process stores in the kernel keyring
+// another reads (keyring's default key permissions give "possessor" all and
+// "user" only view; this proves the user keyring is reachable here).
+func TestKeyctlAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	if _, err := Open(Config{Dir: t.TempDir(), Backend: "keyctl", Getenv: env(nil)}); err != nil {
+		t.Skipf("keyctl is not usable here: %v", err)
+	}
+	exe := filepath.Join(t.TempDir(), "kcprobe")
+	cmd := exec.Command("go", "build", "-o", exe, "./accounts/testdata/kcprobe")
+	cmd.Dir = ".."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	dir := t.TempDir()
+	name := "kcx-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	run := func(args ...string) string {
+		b, err := exec.Command(exe, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("kcprobe %v: %v\n%s", args[0], err, b)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	run("add", dir, name, "kc-token-secret")
+	defer exec.Command(exe, "remove", dir, name).Run()
+	if got := run("get", dir, name); got != "kc-token-secret" {
+		t.Fatalf("another process read %q", got)
+	}
+	run("remove", dir, name)
+}
