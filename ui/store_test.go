@@ -21,8 +21,9 @@ import (
 func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 	w := newWizEnv(t)
 	env := map[string]string{"DISPLAY": ":0"}
+	dir := t.TempDir()
 	st, err := accounts.Open(accounts.Config{
-		Dir: t.TempDir(), Backend: "file", Exchanger: w.o.Exchanger,
+		Dir: dir, Backend: "file", Exchanger: w.o.Exchanger,
 		Getenv: func(k string) string { return env[k] },
 	})
 	if err != nil {
@@ -109,4 +110,33 @@ func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 	if after.APIKey != "api-key-123" {
 		t.Fatal("the API key was not kept")
 	}
+	finalView(t, tm)
+
+	// 5. a second run on the same keyring: listing works locked; copying asks
+	// for the passphrase, a wrong one can be retried
+	st2, err := accounts.Open(accounts.Config{
+		Dir: dir, Backend: "file", Exchanger: w.o.Exchanger,
+		Getenv: func(k string) string { return env[k] },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st2.Close() })
+	w.o.Store = st2
+	p, tm = start(t, w.o, 80, 24)
+	v = waitText(t, p, "work-warhorn")
+	if !strings.Contains(v, "(locked)") || strings.Contains(v, "Unlock the keyring") {
+		t.Fatalf("second run should list while locked, without a prompt:\n%s", v)
+	}
+	selectRow(t, p, tm, "work-warhorn")
+	tm.Send(press("c"))
+	waitText(t, p, "Unlock the keyring")
+	tm.Type("not it")
+	tm.Send(press("enter"))
+	waitText(t, p, "Wrong passphrase. Try again.")
+	tm.Type("s3cret pass")
+	tm.Send(press("enter"))
+	waitText(t, p, "Copied access token of work-warhorn")
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, osc52Plain(sec.Token.AccessToken)) },
+		teatest.WithDuration(5*time.Second))
 }
