@@ -323,3 +323,19 @@ func TestUnlockNewKeyringAsksTwice(t *testing.T) {
 		t.Fatalf("passphrase set to %q", s.passphrase)
 	}
 }
+
+func TestRemoveWhenRevokeFails(t *testing.T) {
+	s, _, o := newHarness(t, true)
+	s.revokeErr = errBoom
+	p, tm := start(t, o, 80, 24)
+	waitText(t, p, "warhorn-me")
+	selectRow(t, p, tm, "old-app")
+	tm.Send(press("d"))
+	waitText(t, p, "Remove old-app?")
+	tm.Send(press("y"))
+	v := waitText(t, p, "revoking the tokens at the provider failed")
+	if !strings.Contains(v, "removed old-app here") {
+		t.Fatalf("warning should say it was removed here:\n%s", v)
+	}
+	waitView(t, p, "row gone", func(v string) bool { return !strings.Contains(v, "old-app  ") })
+}

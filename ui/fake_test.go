@@ -51,6 +51,7 @@ type fakeStore struct {
 	isNew      bool // no passphrase yet: the first Unlock sets it
 	passphrase string
 	refreshErr map[string]error
+	revokeErr  error
 	refreshN   map[string]int
 	removed    []string
 	revoked    []string
@@ -175,13 +176,18 @@ func (s *fakeStore) Remove(ctx context.Context, name string, revoke bool) error 
 	if _, ok := s.accts[name]; !ok {
 		return accounts.ErrNotFound
 	}
+	var err error
 	if revoke && s.accts[name].Provider.RevocationURL != "" {
-		s.revoked = append(s.revoked, name)
+		if s.revokeErr != nil {
+			err = &accounts.RevokeError{Name: name, Err: s.revokeErr}
+		} else {
+			s.revoked = append(s.revoked, name)
+		}
 	}
 	delete(s.accts, name)
 	delete(s.secrets, name)
 	s.removed = append(s.removed, name)
-	return nil
+	return err
 }
 
 func (s *fakeStore) Unlock(ctx context.Context, pass string) error {
