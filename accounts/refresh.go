@@ -44,6 +44,9 @@ func renewable(a Account, t flow.Token) bool {
 // the refresh window (or does not expire), else a refreshed one. A token
 // that cannot be renewed is returned while it is still valid; once expired
 // it gives ErrNeedsRelink. Client-credentials accounts get a new token.
+// When an early refresh fails for a passing reason (timeout, unreachable,
+// 5xx, ...) and the stored token has more than 10 s left, that token is
+// returned and the failure is kept in the account's LastError.
 func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 	a, err := s.Account(name)
 	if err != nil {
@@ -67,8 +70,17 @@ func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 		return flow.Token{}, fmt.Errorf("%w: the token of %s expired and there is no refresh token", ErrNeedsRelink, name)
 	}
 	_, tok, err := s.refresh(ctx, name, false)
+	if err != nil && !errors.Is(err, ErrNeedsRelink) && s.now().Add(stillUsable).Before(sec.Token.Expiry) {
+		// The refresh failed for a passing reason (recorded in LastError)
+		// but the stored token is still good for a while: use it.
+		return sec.Token, nil
+	}
 	return tok, err
 }
+
+// stillUsable is the least time left for a token that Token hands out when
+// refreshing it early failed.
+const stillUsable = 10 * time.Second
 
 // Refresh refreshes now, whatever the expiry says, and returns the updated
 // account. If another process refreshed the account while this one waited

@@ -386,6 +386,19 @@ func TestTokenPaths(t *testing.T) {
 	if _, err := s.Token(ctx, "a"); err != nil {
 		t.Fatalf("Token after a failed refresh: %v", err)
 	}
+	// Inside the window with the provider down: the stored token, still
+	// valid, is returned; once it is about to expire, the error is.
+	clk.Add(56 * time.Minute)
+	stored, _ := s.Secret(ctx, "a")
+	ex.fail = []error{flow.ErrUnreachable, flow.ErrUnreachable, flow.ErrUnreachable}
+	if tok, err := s.Token(ctx, "a"); err != nil || tok.AccessToken != stored.Token.AccessToken {
+		t.Fatalf("Token in the window with the provider down: %v", err)
+	}
+	clk.Add(3*time.Minute + 55*time.Second) // 5 s left
+	ex.fail = []error{flow.ErrUnreachable, flow.ErrUnreachable, flow.ErrUnreachable}
+	if _, err := s.Token(ctx, "a"); !errors.Is(err, flow.ErrUnreachable) {
+		t.Fatalf("Token 5 s before expiry with the provider down: %v", err)
+	}
 
 	// invalid_grant: one try, NeedsRelink, ErrNeedsRelink.
 	ex.fail = []error{&flow.OAuthError{Op: "refresh", Code: "invalid_grant", Status: 400}}

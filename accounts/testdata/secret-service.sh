@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs the accounts tests that need D-Bus (CI calls this; it also works by
-# hand). Needs, on Debian/Ubuntu:
+# hand). Needs, on Debian/Ubuntu (.ci/run installs the ci-packages line):
 #   apt-get install -y --no-install-recommends gnome-keyring libsecret-tools dbus
+# ci-packages: gnome-keyring libsecret-tools dbus keyutils
 #
 #  1. a real Secret Service: gnome-keyring inside dbus-run-session, HOME and
 #     XDG_RUNTIME_DIR in fresh 0700 temp dirs, the "login" collection
