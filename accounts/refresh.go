@@ -129,6 +129,9 @@ func (s *Store) doRefresh(ctx context.Context, name string, force bool) (Account
 	if err != nil {
 		return Account{}, flow.Token{}, err
 	}
+	if err := s.ensurePassphrase(ctx); err != nil { // ask before holding the lock
+		return before, flow.Token{}, err
+	}
 	l, err := lockFile(s.deadline(ctx), s.lockPath(name), name)
 	if err != nil {
 		return before, flow.Token{}, err

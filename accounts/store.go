@@ -166,6 +166,9 @@ func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
 	a.Backend = s.info.Name
 	a.LastError, a.NeedsRelink = "", false
 
+	if err := s.ensurePassphrase(ctx); err != nil { // ask before holding the lock
+		return err
+	}
 	l, err := lockFile(s.deadline(ctx), s.lockPath(a.Name), a.Name)
 	if err != nil {
 		return err
@@ -187,6 +190,16 @@ func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
 		}
 		return append(all, a), nil
 	})
+}
+
+// ensurePassphrase asks for the file backend's passphrase now (if needed),
+// so that no prompt waits for a person while an account's lock is held.
+func (s *Store) ensurePassphrase(ctx context.Context) error {
+	if !s.file {
+		return nil
+	}
+	_, err := s.passphrase(ctx)
+	return err
 }
 
 func (s *Store) lockPath(name string) string { return filepath.Join(s.lockDir, name+".lock") }
@@ -284,6 +297,11 @@ func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
 	a, err := s.Account(name)
 	if err != nil {
 		return err
+	}
+	if revoke && a.Provider.RevocationURL != "" {
+		if err := s.ensurePassphrase(ctx); err != nil { // ask before holding the lock
+			return err
+		}
 	}
 	l, err := lockFile(s.deadline(ctx), s.lockPath(name), name)
 	if err != nil {
