@@ -292,8 +292,8 @@ func TestKilledDuringRefresh(t *testing.T) {
 		seed(t, srv, s)
 	}
 	_, serverIG, _ := tokenRequests(srv)
-	t.Logf("%d SIGKILLs during refresh loops (%d refreshes reached the server in the children): %d accounts still worked, %d lost (killed after the server rotated, before the new token was stored); server invalid_grant answers: %d",
-		runs, childRefreshes, works, lost, serverIG)
+	t.Logf("%d SIGKILLs during refresh loops (%d refreshes reached the server in the children): %d accounts still worked, %d lost (killed after the server rotated, before the new token was stored: %.0f%% of the refreshes that reached the server); server invalid_grant answers: %d",
+		runs, childRefreshes, works, lost, 100*float64(lost)/float64(max(childRefreshes, 1)), serverIG)
 	if works+lost != runs {
 		t.Fatalf("works %d + lost %d != %d", works, lost, runs)
 	}
