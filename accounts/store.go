@@ -353,15 +353,21 @@ func (s *Store) revoke(ctx context.Context, a Account, sec Secret) error {
 	var errs []error
 	if rt := sec.Token.RefreshToken; rt != "" {
 		if err := s.cfg.Exchanger.Revoke(ctx, a.Provider, sec.Secrets(), rt, "refresh_token"); err != nil {
-			errs = append(errs, fmt.Errorf("refresh token: %s", flow.Clean(err.Error())))
+			errs = append(errs, fmt.Errorf("refresh token: %w", err))
 		}
 	}
 	if at := sec.Token.AccessToken; at != "" {
 		if err := s.cfg.Exchanger.Revoke(ctx, a.Provider, sec.Secrets(), at, "access_token"); err != nil {
-			errs = append(errs, fmt.Errorf("access token: %s", flow.Clean(err.Error())))
+			errs = append(errs, fmt.Errorf("access token: %w", err))
 		}
 	}
-	return errors.Join(errs...)
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return fmt.Errorf("%w; %w", errs[0], errs[1])
 }
 
 // Unlock checks a passphrase for the file backend and keeps it for this
