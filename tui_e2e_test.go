@@ -209,3 +209,28 @@ func TestE2ETerminalPrompts(t *testing.T) {
 	}
 	c.grepHome(map[string]string{"client secret": secret, "passphrase": pass, "token": strings.TrimSpace(string(b))})
 }
+
+// Closing the terminal (SIGHUP) while the demo runs still deletes its keyring.
+func TestE2EDemoHangup(t *testing.T) {
+	c := newCLI(t)
+	tmp := t.TempDir()
+	env := map[string]string{}
+	for k, v := range c.env {
+		env[k] = v
+	}
+	env["TMPDIR"] = tmp
+	s, _ := startTmux(t, env, c.bin, "demo")
+	s.waitFor("alice-demo")
+	if left, _ := os.ReadDir(tmp); len(left) != 1 {
+		t.Fatalf("while running, the demo should have one temp dir, has %d", len(left))
+	}
+	exec.Command("tmux", "-S", s.sock, "kill-server").Run()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if left, _ := os.ReadDir(tmp); len(left) == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the demo's temp dir is still there after the terminal closed")
+}
