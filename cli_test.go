@@ -28,6 +28,8 @@ import (
 	"github.com/tokenring/tokenring/internal/localoauth"
 )
 
+const whRedirect = "https://app.example/oauth/callback"
+
 func TestExitCodes(t *testing.T) {
 	cases := []struct {
 		err  error

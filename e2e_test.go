@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // End-to-end tests: the real binary, built once, run as a subprocess with
@@ -308,8 +310,6 @@ func tokenRequests(srv *localoauth.Server, path string) []localoauth.Recorded {
 	}
 	return out
 }
-
-const whRedirect = "https://app.example/oauth/callback"
 
 func warhornArgs(srv *localoauth.Server, name string) []string {
 	return []string{name, "--provider", "warhorn",

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // The real binary in a real terminal (tmux): plain `tokenring` on an empty
