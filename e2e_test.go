@@ -381,6 +381,13 @@ func TestE2EWarhorn(t *testing.T) {
 		t.Errorf("wrong passphrase leaked output: stdout %q stderr %q", res.stdout, res.stderr)
 	}
 
+	// No passphrase and no terminal to ask on: locked, and it says how to unlock.
+	res = c.run([]string{"TOKENRING_PASSPHRASE="}, "", "token", "events")
+	c.expect(res, exitKeyring, "token without a passphrase or terminal")
+	if !strings.Contains(res.stderr, "TOKENRING_PASSPHRASE") {
+		t.Errorf("a locked keyring should name TOKENRING_PASSPHRASE:\n%s", res.stderr)
+	}
+
 	c.grepHome(map[string]string{"client secret": clientSecret, "access token": tok, "passphrase": e2ePassphrase})
 
 	res = c.run(nil, "", "remove", "events")
