@@ -114,7 +114,7 @@ func (s *Store) Account(name string) (Account, error) {
 	if ValidName(name) != nil {
 		return Account{}, ErrNotFound
 	}
-	return s.idx.get(name)
+	return s.idx.getOne(name)
 }
 
 func (s *Store) deadline(ctx context.Context) lockDeadline {

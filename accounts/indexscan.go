@@ -1,0 +1,287 @@
+package accounts
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+)
+
+// Looking one account up (`tokenring token NAME`) must not cost a decode of
+// the whole index: with 1,000 accounts encoding/json spends ~8 ms on the
+// 800 KB file, more than the rest of the command together (issue 5; see
+// README.md, Performance). findAccount walks the document's structure with
+// a plain byte scanner, skipping every value but the names, and decodes
+// only the matching account with encoding/json. Whenever the document is
+// not exactly as the index writer makes it (a key spelled differently, an
+// escaped name, a newer version, broken syntax), it says so and the caller
+// decodes the whole file, which gives the same answer or the usual error.
+
+// getOne returns one account, decoding only that account when the index
+// has not been parsed already.
+func (x *index) getOne(name string) (Account, error) {
+	st, err := os.Stat(x.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Account{}, ErrNotFound
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("reading the account index: %w", err)
+	}
+	x.cmu.Lock()
+	cached := x.cst != nil && sameStat(x.cst, st)
+	x.cmu.Unlock()
+	if !cached {
+		data, err := os.ReadFile(x.path)
+		if err == nil {
+			if raw, found, ok := findAccount(data, name); ok {
+				if !found {
+					return Account{}, ErrNotFound
+				}
+				var a Account
+				if json.Unmarshal(raw, &a) == nil {
+					return a, nil
+				}
+			}
+		}
+	}
+	return x.get(name) // the full decode (and its cache, and its errors)
+}
+
+func sameStat(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) && a.Size() == b.Size()
+}
+
+// findAccount finds the object of the account named name in an index
+// document. ok is false when the document is not one this scanner vouches
+// for; then found and raw mean nothing.
+func findAccount(data []byte, name string) (raw []byte, found, ok bool) {
+	s := scanner{b: data}
+	if !s.byte('{') {
+		return nil, false, false
+	}
+	sawVersion := false
+	for first := true; ; first = false {
+		s.ws()
+		if s.peek() == '}' {
+			s.p++
+			s.ws()
+			return raw, found, s.p == len(s.b)
+		}
+		if !first && !s.byte(',') {
+			return nil, false, false
+		}
+		key, plain := s.str()
+		if !plain || !s.byte(':') {
+			return nil, false, false
+		}
+		s.ws()
+		switch string(key) {
+		case "version":
+			start := s.p
+			if !s.skip() {
+				return nil, false, false
+			}
+			v, err := strconv.Atoi(string(s.b[start:s.p]))
+			if err != nil || v > indexVersion {
+				return nil, false, false
+			}
+			sawVersion = true
+		case "accounts":
+			r, f, good := s.accounts(name)
+			if !good {
+				return nil, false, false
+			}
+			raw, found = r, f
+			if found && sawVersion { // the writer puts version first: done
+				return raw, true, true
+			}
+		default:
+			if bytes.EqualFold(key, []byte("version")) || bytes.EqualFold(key, []byte("accounts")) {
+				return nil, false, false // encoding/json would match it case-insensitively
+			}
+			if !s.skip() {
+				return nil, false, false
+			}
+		}
+	}
+}
+
+// accounts scans the array of accounts for name.
+func (s *scanner) accounts(name string) (raw []byte, found, ok bool) {
+	if !s.byte('[') {
+		return nil, false, false
+	}
+	for first := true; ; first = false {
+		s.ws()
+		if s.peek() == ']' {
+			s.p++
+			return raw, found, true
+		}
+		if !first && !s.byte(',') {
+			return nil, false, false
+		}
+		s.ws()
+		start := s.p
+		if !s.byte('{') {
+			return nil, false, false
+		}
+		var got []byte // the last "name" wins, as in encoding/json
+		for f := true; ; f = false {
+			s.ws()
+			if s.peek() == '}' {
+				s.p++
+				break
+			}
+			if !f && !s.byte(',') {
+				return nil, false, false
+			}
+			key, plain := s.str()
+			if !plain || !s.byte(':') {
+				return nil, false, false
+			}
+			s.ws()
+			if string(key) == "name" {
+				v, plain := s.str()
+				if !plain {
+					return nil, false, false
+				}
+				got = v
+				continue
+			}
+			if bytes.EqualFold(key, []byte("name")) {
+				return nil, false, false
+			}
+			if !s.skip() {
+				return nil, false, false
+			}
+		}
+		if !found && string(got) == name {
+			raw, found = s.b[start:s.p], true
+		}
+	}
+}
+
+type scanner struct {
+	b []byte
+	p int
+}
+
+func (s *scanner) ws() {
+	for s.p < len(s.b) {
+		switch s.b[s.p] {
+		case ' ', '\t', '\n', '\r':
+			s.p++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) peek() byte {
+	if s.p < len(s.b) {
+		return s.b[s.p]
+	}
+	return 0
+}
+
+// byte skips white space and then c.
+func (s *scanner) byte(c byte) bool {
+	s.ws()
+	if s.peek() != c {
+		return false
+	}
+	s.p++
+	return true
+}
+
+// str reads a string (after white space) and returns its raw contents;
+// plain is false when it is not a string or holds an escape.
+func (s *scanner) str() (v []byte, plain bool) {
+	if !s.byte('"') {
+		return nil, false
+	}
+	start := s.p
+	end, esc := s.strEnd()
+	if end < 0 {
+		return nil, false
+	}
+	s.p = end + 1
+	return s.b[start:end], !esc
+}
+
+// strEnd finds the closing quote of the string that starts at s.p.
+func (s *scanner) strEnd() (int, bool) {
+	esc := false
+	for i := s.p; ; {
+		j := bytes.IndexByte(s.b[i:], '"')
+		if j < 0 {
+			return -1, esc
+		}
+		q := i + j
+		n := 0 // backslashes right before the quote
+		for k := q - 1; k >= s.p && s.b[k] == '\\'; k-- {
+			n++
+		}
+		if !esc && bytes.IndexByte(s.b[i:q], '\\') >= 0 {
+			esc = true
+		}
+		if n%2 == 0 {
+			return q, esc
+		}
+		i = q + 1
+	}
+}
+
+// skip skips one value of any kind.
+func (s *scanner) skip() bool {
+	s.ws()
+	switch c := s.peek(); {
+	case c == '"':
+		s.p++
+		end, _ := s.strEnd()
+		if end < 0 {
+			return false
+		}
+		s.p = end + 1
+		return true
+	case c == '{' || c == '[':
+		depth := 0
+		for s.p < len(s.b) {
+			switch s.b[s.p] {
+			case '{', '[':
+				depth++
+				s.p++
+			case '}', ']':
+				depth--
+				s.p++
+				if depth == 0 {
+					return true
+				}
+			case '"':
+				s.p++
+				end, _ := s.strEnd()
+				if end < 0 {
+					return false
+				}
+				s.p = end + 1
+			default:
+				s.p++
+			}
+		}
+		return false
+	case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
+		start := s.p
+		for s.p < len(s.b) {
+			c := s.b[s.p]
+			if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+				break
+			}
+			s.p++
+		}
+		return s.p > start
+	}
+	return false
+}
