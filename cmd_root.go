@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 )
 
@@ -95,12 +95,10 @@ func exactArgs(n int, names ...string) cobra.PositionalArgs {
 	}
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // checkName refuses account names the store would refuse, before anything
 // (such as an authorization code) is spent.
 func checkName(name string) error {
-	if !nameRE.MatchString(name) {
+	if accounts.ValidName(name) != nil {
 		return withCode(exitUsage, fmt.Errorf("account name %q: account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", flow.Clean(truncate(name, 70))))
 	}
 	return nil

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -130,8 +129,6 @@ func (d *Duration) UnmarshalTOML(v any) error {
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-var providerNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // builtinIDs may not be redeclared in config.toml (declare a new name with
 // preset = "..." instead).
 var builtinIDs = []string{flow.PresetWarhorn, flow.PresetDressipi, flow.PresetGeneric, "custom", "oidc"}
@@ -211,7 +208,7 @@ func (c FileConfig) check() error {
 	}
 	for _, name := range c.providerNames() {
 		pc := c.Providers[name]
-		if !providerNameRE.MatchString(name) {
+		if !isName(name) {
 			bad("[providers.%s]: a provider name uses letters, digits, '.', '_' and '-' (at most 64)", flow.Clean(name))
 			continue
 		}

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"sync"
 )
@@ -22,12 +21,10 @@ type indexDoc struct {
 	Accounts []Account `json:"accounts"`
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // ValidName reports whether name can be an account name (it becomes part of
 // a file name in the file backend and of the lock file's name).
 func ValidName(name string) error {
-	if !nameRE.MatchString(name) {
+	if !isName(name) {
 		return ErrBadName
 	}
 	return nil

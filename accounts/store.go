@@ -234,6 +234,9 @@ func (s *Store) secretOf(ctx context.Context, a Account) (Secret, error) {
 
 func (s *Store) getItem(ctx context.Context, key string) ([]byte, error) {
 	if s.file {
+		if data, ok := s.readWithEnvPass(ctx, key); ok {
+			return data, nil
+		}
 		p, err := s.passphrase(ctx)
 		if err != nil {
 			return nil, err
