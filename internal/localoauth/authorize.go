@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -16,7 +17,7 @@ type authReq struct {
 	clientID, redirectURI, scope, state, nonce, challenge string
 }
 
-var challengeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+var challengeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`) }) // compiled on first use, not at start-up
 
 // redirectAllowed is exact string matching, except that a registered
 // loopback-IP http URI matches any port (RFC 8252 §7.3) on OIDC servers.
@@ -102,7 +103,7 @@ func (s *Server) validateAuthorize(c *call, p url.Values) (*authReq, bool) {
 		return bad("invalid_request", "PKCE is required: send code_challenge and code_challenge_method=S256")
 	case a.challenge != "" && method != "S256":
 		return bad("invalid_request", "code_challenge_method must be S256")
-	case a.challenge != "" && !challengeRE.MatchString(a.challenge):
+	case a.challenge != "" && !challengeRE().MatchString(a.challenge):
 		return bad("invalid_request", "code_challenge must be 43 characters of base64url without padding")
 	}
 	return a, true

@@ -7,12 +7,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
 const deviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
 
-var verifierRE = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+var verifierRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`) }) // compiled on first use, not at start-up
 
 func (s *Server) handleToken(c *call) {
 	if !s.checkAPIKey(c) || !s.postForm(c) {
@@ -150,7 +151,7 @@ func (s *Server) grantCode(c *call, cg *codeGrant, reused bool) {
 		bad("invalid_request", "code_verifier sent, but the authorization request had no code_challenge")
 	case cg.challenge != "" && f.Get("code_verifier") == "":
 		bad("invalid_request", "code_verifier is missing (PKCE)")
-	case cg.challenge != "" && !verifierRE.MatchString(f.Get("code_verifier")):
+	case cg.challenge != "" && !verifierRE().MatchString(f.Get("code_verifier")):
 		bad("invalid_grant", "code_verifier is malformed (43-128 unreserved characters)")
 	case cg.challenge != "" && s256(f.Get("code_verifier")) != cg.challenge:
 		bad("invalid_grant", "code_verifier does not match the code_challenge")
