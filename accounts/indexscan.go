@@ -212,27 +212,22 @@ func (s *scanner) str() (v []byte, plain bool) {
 	return s.b[start:end], !esc
 }
 
-// strEnd finds the closing quote of the string that starts at s.p.
+// strEnd finds the closing quote of the string whose contents start at
+// s.p (-1: none) and whether the string holds an escape. A byte loop: the
+// strings of an index are short, shorter than IndexByte's set-up pays for.
 func (s *scanner) strEnd() (int, bool) {
 	esc := false
-	for i := s.p; ; {
-		j := bytes.IndexByte(s.b[i:], '"')
-		if j < 0 {
-			return -1, esc
-		}
-		q := i + j
-		n := 0 // backslashes right before the quote
-		for k := q - 1; k >= s.p && s.b[k] == '\\'; k-- {
-			n++
-		}
-		if !esc && bytes.IndexByte(s.b[i:q], '\\') >= 0 {
+	b := s.b
+	for i := s.p; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			return i, esc
+		case '\\':
 			esc = true
+			i++
 		}
-		if n%2 == 0 {
-			return q, esc
-		}
-		i = q + 1
 	}
+	return -1, esc
 }
 
 // skip skips one value of any kind.
@@ -249,27 +244,32 @@ func (s *scanner) skip() bool {
 		return true
 	case c == '{' || c == '[':
 		depth := 0
-		for s.p < len(s.b) {
-			switch s.b[s.p] {
-			case '{', '[':
+		b, p := s.b, s.p
+		for p < len(b) {
+			for p < len(b) && structural[b[p]] == 0 { // the tight loop over plain bytes
+				p++
+			}
+			if p == len(b) {
+				break
+			}
+			switch structural[b[p]] {
+			case 1:
 				depth++
-				s.p++
-			case '}', ']':
+			case 2:
 				depth--
-				s.p++
 				if depth == 0 {
+					s.p = p + 1
 					return true
 				}
-			case '"':
-				s.p++
+			case 3:
+				s.p = p + 1
 				end, _ := s.strEnd()
 				if end < 0 {
 					return false
 				}
-				s.p = end + 1
-			default:
-				s.p++
+				p = end
 			}
+			p++
 		}
 		return false
 	case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
@@ -285,3 +285,7 @@ func (s *scanner) skip() bool {
 	}
 	return false
 }
+
+// structural classifies bytes for skipping a container: 1 opens, 2 closes,
+// 3 starts a string, 0 is anything else.
+var structural = [256]uint8{'{': 1, '[': 1, '}': 2, ']': 2, '"': 3}

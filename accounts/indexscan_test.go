@@ -190,3 +190,15 @@ func BenchmarkAccount1000Cold(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFindAccount: the scanner alone on a 1,000-account document in
+// memory (the last account: the whole document is scanned).
+func BenchmarkFindAccount(b *testing.B) {
+	_, data := scanDoc(b, 1000, true)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, found, ok := findAccount(data, "acct-0999"); !found || !ok {
+			b.Fatal("not found")
+		}
+	}
+}
