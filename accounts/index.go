@@ -42,6 +42,9 @@ type index struct {
 	cmu   sync.Mutex // guards the read cache
 	cache []Account
 	cst   os.FileInfo
+
+	last   Account     // the last account getOne decoded alone (indexscan.go)
+	lastSt os.FileInfo // of the file it came from
 }
 
 func (x *index) read() ([]Account, error) {

@@ -161,6 +161,9 @@ func TestAccountLookupOnDisk(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(a, all[7]) {
 		t.Fatalf("cold lookup: %+v, %v", a, err)
 	}
+	if a, err := s.Account("acct-0007"); err != nil || !reflect.DeepEqual(a, all[7]) { // again, from the one-entry cache
+		t.Fatalf("second lookup: %+v, %v", a, err)
+	}
 	if _, err := s.Account("nobody"); err != ErrNotFound {
 		t.Fatalf("missing account: %v, want ErrNotFound", err)
 	}
@@ -169,6 +172,19 @@ func TestAccountLookupOnDisk(t *testing.T) {
 	}
 	if a, err := s.Account("acct-0029"); err != nil || !reflect.DeepEqual(a, all[29]) {
 		t.Fatalf("cached lookup: %+v, %v", a, err)
+	}
+	s2 := openFile(t, dir, "pass", nil, nil)
+	if _, err := s2.Account("acct-0003"); err != nil {
+		t.Fatal(err)
+	}
+	changed := all[3]
+	changed.LastError = "changed by another process"
+	data2, _ := json.MarshalIndent(indexDoc{Version: indexVersion, Accounts: []Account{changed}}, "", "  ")
+	if err := writeAtomic(filepath.Join(dir, IndexFile), data2); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s2.Account("acct-0003"); err != nil || a.LastError != changed.LastError {
+		t.Fatalf("after the index changed: %+v, %v", a, err)
 	}
 	os.WriteFile(filepath.Join(dir, IndexFile), []byte(`{"version": 1, "accounts": [`), 0o600)
 	if _, err := s.Account("acct-0007"); err == nil || err == ErrNotFound {
