@@ -126,6 +126,22 @@ func (d *Duration) UnmarshalTOML(v any) error {
 	return nil
 }
 
+// secretKey reports whether a key's value may be a secret a user put in
+// config.toml by mistake; errors about such keys never quote the value.
+func secretKey(key string) bool {
+	k := strings.ToLower(key)
+	if i := strings.LastIndexByte(k, '.'); i >= 0 {
+		k = k[i+1:]
+	}
+	k = strings.NewReplacer("-", "", "_", "").Replace(k)
+	for _, w := range []string{"secret", "pass", "apikey", "credential"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return k == "token" || k == "accesstoken" || k == "refreshtoken" || k == "key"
+}
+
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
@@ -165,6 +181,10 @@ func ParseConfig(text string) (FileConfig, error) {
 			msg := pe.Message
 			if msg == "" {
 				msg = pe.Error()
+			}
+			if secretKey(pe.LastKey) {
+				// The parser's message may quote the value, which may be a secret.
+				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): not valid TOML (a string value needs quotes); secrets never go in config.toml", ErrConfigFile, pe.Position.Line, flow.Clean(pe.LastKey))
 			}
 			if pe.LastKey != "" {
 				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): %s", ErrConfigFile, pe.Position.Line, flow.Clean(pe.LastKey), flow.Clean(msg))
@@ -311,6 +331,13 @@ func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
 	}
 
 	q := pc.Provider
+	switch q.ClientSecret {
+	case "", flow.NeedNone, flow.NeedOptional, flow.NeedRequired:
+	default:
+		// Never echo the value: it is most likely the secret itself.
+		return fail("client_secret says whether tokenring asks for a client secret: none, optional or required. " +
+			"The secret itself never goes in config.toml: set TOKENRING_CLIENT_SECRET when linking, or let tokenring ask")
+	}
 	p := base.With(flow.Overrides{
 		BaseURL: q.BaseURL, Issuer: q.Issuer, ClientID: q.ClientID, RedirectURI: q.RedirectURI,
 		AuthURL: q.AuthURL, TokenURL: q.TokenURL, RevocationURL: q.RevocationURL,

@@ -158,6 +158,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"shadow builtin", "[providers.warhorn]\npreset = \"warhorn\"\n", []string{"redeclares"}},
 		{"insecure endpoint", "[providers.x]\nauth_url = \"http://sso.example/a\"\ntoken_url = \"https://sso.example/t\"\n", []string{"providers.x", "https"}},
 		{"bad pkce", "[providers.x]\nissuer = \"https://id.example\"\npkce = \"sometimes\"\n", []string{"pkce"}},
+		{"secret in config", "[providers.x]\nissuer = \"https://id.example\"\nclient_secret = \"hunter2-very-secret\"\n", []string{"none, optional or required", "TOKENRING_CLIENT_SECRET"}},
+		{"unquoted secret", "[providers.x]\nissuer = \"https://id.example\"\nclient_secret = hunter2-bare\n", []string{"line 3", "quotes"}},
 		{"bad name", "[providers.\"a b\"]\nissuer = \"https://id.example\"\n", []string{"provider name"}},
 	}
 	for _, tc := range cases {
@@ -175,6 +177,9 @@ func TestLoadConfigErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), filepath.Join(dir, ConfigFile)) {
 				t.Errorf("error does not name the file: %v", err)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("the error repeats a secret: %v", err)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
@@ -210,4 +215,17 @@ func FuzzParseConfig(f *testing.F) {
 		_ = c.ProviderList()
 		_ = c.ClipboardClear()
 	})
+}
+
+func TestSecretKey(t *testing.T) {
+	for _, k := range []string{"client_secret", "providers.x.client_secret", "api_key", "apiKey", "x.api-key", "passphrase", "password", "token", "providers.a.refresh_token", "key"} {
+		if !secretKey(k) {
+			t.Errorf("%s should count as a secret key", k)
+		}
+	}
+	for _, k := range []string{"token_url", "providers.x.token_url", "issuer", "client_id", "token_header", "keyring.backend"} {
+		if secretKey(k) {
+			t.Errorf("%s should not count as a secret key", k)
+		}
+	}
 }
