@@ -13,13 +13,13 @@ type Account struct {
 	Provider      flow.Provider     `json:"provider"` // the provider with its overrides, as linked
 	Scopes        []string          `json:"scopes,omitempty"`
 	LinkedAt      time.Time         `json:"linked_at"`
-	AccessExpiry  time.Time         `json:"access_expiry,omitempty"` // zero: does not expire
+	AccessExpiry  time.Time         `json:"access_expiry,omitzero"` // zero: does not expire
 	ExpirySource  flow.ExpirySource `json:"expiry_source,omitempty"`
-	AccessIssued  time.Time         `json:"access_issued,omitempty"` // when the current access token was issued
-	RefreshExpiry time.Time         `json:"refresh_expiry,omitempty"`
+	AccessIssued  time.Time         `json:"access_issued,omitzero"` // when the current access token was issued
+	RefreshExpiry time.Time         `json:"refresh_expiry,omitzero"`
 	HasRefresh    bool              `json:"has_refresh_token"`
 	HasIDToken    bool              `json:"has_id_token,omitempty"`
-	LastRefresh   time.Time         `json:"last_refresh,omitempty"`
+	LastRefresh   time.Time         `json:"last_refresh,omitzero"`
 	LastError     string            `json:"last_error,omitempty"`   // cleaned, secret-free
 	NeedsRelink   bool              `json:"needs_relink,omitempty"` // refresh answered invalid_grant
 	// Backend is the keyring backend that holds the account's secret

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -75,8 +77,22 @@ func (x *index) read() ([]Account, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the account index: %w", err)
 	}
-	var doc indexDoc
-	if err := json.NewDecoder(f).Decode(&doc); err != nil {
+	data := make([]byte, 0, st.Size()+1)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the account index: %w", err)
+		}
+		if len(data) == cap(data) {
+			data = slices.Grow(data, 4096)
+		}
+	}
+	doc, err := decodeIndex(data) // indexscan.go
+	if err != nil {
 		return nil, fmt.Errorf("the account index %s is damaged (%v); move it away to start over", x.path, err)
 	}
 	if doc.Version > indexVersion {
@@ -119,7 +135,9 @@ func (x *index) update(deadline lockDeadline, f func([]Account) ([]Account, erro
 		return err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
-	data, err := json.MarshalIndent(indexDoc{Version: indexVersion, Accounts: all}, "", "  ")
+	// compact, and zero times left out (omitzero): a third smaller than
+	// indented, and every process that reads it decodes it (issue 5)
+	data, err := json.Marshal(indexDoc{Version: indexVersion, Accounts: all})
 	if err != nil {
 		return err
 	}

@@ -199,7 +199,7 @@ func BenchmarkAccount1000Cold(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s.idx.cmu.Lock()
-		s.idx.cst = nil
+		s.idx.cst, s.idx.lastSt = nil, nil
 		s.idx.cmu.Unlock()
 		if _, err := s.Account("acct-0500"); err != nil {
 			b.Fatal(err)
@@ -216,5 +216,56 @@ func BenchmarkFindAccount(b *testing.B) {
 		if _, found, ok := findAccount(data, "acct-0999"); !found || !ok {
 			b.Fatal("not found")
 		}
+	}
+}
+
+// TestDecodeIndexMatchesUnmarshal: the fast decode gives exactly what one
+// json.Unmarshal of the document gives, for documents as written (indented
+// or compact, empty, no accounts key) and for random corruptions of them
+// (same accounts, or an error whenever json.Unmarshal fails).
+func TestDecodeIndexMatchesUnmarshal(t *testing.T) {
+	check := func(data []byte) bool {
+		t.Helper()
+		var want indexDoc
+		werr := json.Unmarshal(data, &want)
+		got, gerr := decodeIndex(data)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("json.Unmarshal: %v, decodeIndex: %v\n%s", werr, gerr, data)
+		}
+		if werr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeIndex differs from json.Unmarshal\n%s", data)
+		}
+		_, fast := decodeIndexFast(data)
+		return fast
+	}
+	fastOnes := 0
+	for _, n := range []int{0, 1, 7, 300} {
+		for _, indent := range []bool{true, false} {
+			_, data := scanDoc(t, n, indent)
+			if !check(data) {
+				t.Fatalf("n=%d indent=%v: the fast path refused a document as written", n, indent)
+			}
+		}
+	}
+	for _, doc := range []string{`{}`, `{"version": 1}`, `{"version": 1, "accounts": []}`, `{"accounts": [{}], "x": {"y": [1, "]"]}}`,
+		`{"version": 1, "accounts": [{"name": "a", "provider": null}]}`, `{"version": 1, "accounts": [{"name": "a", "Provider": {"id": "p"}}]}`} {
+		if check([]byte(doc)) {
+			fastOnes++
+		}
+	}
+	_, data := scanDoc(t, 4, true)
+	r := rand.New(rand.NewPCG(3, 4))
+	chars := []byte(`{}[]",:\ a0n`)
+	for i := 0; i < 20000; i++ {
+		b := append([]byte(nil), data...)
+		for k := 0; k < 1+r.IntN(3); k++ {
+			b[r.IntN(len(b))] = chars[r.IntN(len(chars))]
+		}
+		if check(b) {
+			fastOnes++
+		}
+	}
+	if fastOnes < 1000 {
+		t.Fatalf("the fast path took only %d documents", fastOnes)
 	}
 }

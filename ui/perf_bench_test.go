@@ -47,7 +47,7 @@ func writeIndex(tb testing.TB, dir string, all []accounts.Account) {
 		Version  int                `json:"version"`
 		Accounts []accounts.Account `json:"accounts"`
 	}{1, all}
-	data, err := json.MarshalIndent(doc, "", "  ")
+	data, err := json.Marshal(doc) // as accounts writes it: compact
 	if err != nil {
 		tb.Fatal(err)
 	}
