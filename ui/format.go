@@ -26,6 +26,14 @@ func countdown(d time.Duration) string {
 	return fmt.Sprintf("%dd %dh", s/86400, (s%86400)/3600)
 }
 
+// untilWhole is the time from now to t, with t cut to its whole second.
+// The 1 Hz tick fires on whole seconds of the clock, so a countdown to a
+// whole second goes down by one at every tick; to a fractional one it would
+// show its first value for up to two seconds.
+func untilWhole(t, now time.Time) time.Duration {
+	return t.Truncate(time.Second).Sub(now)
+}
+
 // shortDuration: "30s", "2m", "1h30m" for settings.
 func shortDuration(d time.Duration) string {
 	s := d.Round(time.Second).String()
@@ -60,7 +68,7 @@ func stamp(t, now time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	d := t.Sub(now)
+	d := untilWhole(t, now)
 	rel := ""
 	switch {
 	case d > time.Second:

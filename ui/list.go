@@ -374,7 +374,7 @@ func (m *Model) expiryText(a accounts.Account, st accounts.Status) (string, styl
 	if a.AccessExpiry.IsZero() {
 		return "does not expire", th.Muted
 	}
-	left := a.AccessExpiry.Sub(m.now)
+	left := untilWhole(a.AccessExpiry, m.now)
 	if left <= 0 {
 		return "expired " + clock(a.AccessExpiry, m.now), th.Danger
 	}

@@ -125,7 +125,7 @@ func (w *wizard) view(m *Model, h int) string {
 		b.WriteString(indentLines(box, "    ") + "\n\n")
 		left := ""
 		if !d.Expiry.IsZero() {
-			if r := d.Expiry.Sub(m.now); r > 0 {
+			if r := untilWhole(d.Expiry, m.now); r > 0 {
 				st := th.Muted
 				if r < 60e9 {
 					st = th.Danger
