@@ -14,7 +14,6 @@ import (
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/flow/exchange"
-	"github.com/tokenring/tokenring/internal/demo"
 )
 
 type linkFlags struct {
@@ -198,8 +197,8 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 		return withCode(exitProvider, errors.New("the provider answered without an access token"))
 	}
 
-	acct := demo.NewAccount(name, p, tok, a.now())
-	if err := st.Add(ctx, acct, accounts.Secret{Token: *tok, ClientSecret: sec.ClientSecret, APIKey: sec.APIKey}); err != nil {
+	acct, item := accounts.Linked(name, p, sec, *tok, a.now())
+	if err := st.Add(ctx, acct, item); err != nil {
 		return fmt.Errorf("the token was issued but could not be stored: %w", err)
 	}
 	fmt.Fprintf(a.stderr, "Linked %s (%s): %s; %s.\n", name, providerLabel(p), expiryPhrase(tok.Expiry, a.now()), refreshPhrase(tok))

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"strings"
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
@@ -58,3 +59,29 @@ const (
 	StatusNeedsRelink                // refresh answered invalid_grant
 	StatusError                      // the last refresh failed for another reason
 )
+
+// Linked builds the index entry and the keyring item of an account that has
+// just been linked with tok. It is the one place that turns a fresh token set
+// into an Account, for the CLI, the TUI wizard and the demo alike.
+func Linked(name string, p flow.Provider, s flow.Secrets, tok flow.Token, now time.Time) (Account, Secret) {
+	scopes := p.Scopes
+	if tok.Scope != "" {
+		scopes = strings.Fields(tok.Scope)
+	}
+	if tok.IssuedAt.IsZero() {
+		tok.IssuedAt = now
+	}
+	a := Account{
+		Name:          name,
+		Provider:      p,
+		Scopes:        scopes,
+		LinkedAt:      now,
+		AccessExpiry:  tok.Expiry,
+		ExpirySource:  tok.ExpirySource,
+		AccessIssued:  tok.IssuedAt,
+		RefreshExpiry: tok.RefreshExpiry,
+		HasRefresh:    tok.RefreshToken != "",
+		HasIDToken:    tok.IDToken != "",
+	}
+	return a, Secret{Token: tok, ClientSecret: s.ClientSecret, APIKey: s.APIKey}
+}

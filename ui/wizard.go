@@ -879,28 +879,8 @@ func (w *wizard) save(m *Model) tea.Cmd {
 }
 
 func newSaveJob(name string, p flow.Provider, s flow.Secrets, tok flow.Token, now time.Time) *saveJob {
-	scopes := p.Scopes
-	if tok.Scope != "" {
-		scopes = strings.Fields(tok.Scope)
-	}
-	issued := tok.IssuedAt
-	if issued.IsZero() {
-		issued = now
-		tok.IssuedAt = now
-	}
-	a := accounts.Account{
-		Name:          name,
-		Provider:      p,
-		Scopes:        scopes,
-		LinkedAt:      now,
-		AccessExpiry:  tok.Expiry,
-		ExpirySource:  tok.ExpirySource,
-		AccessIssued:  issued,
-		RefreshExpiry: tok.RefreshExpiry,
-		HasRefresh:    tok.RefreshToken != "",
-		HasIDToken:    tok.IDToken != "",
-	}
-	return &saveJob{a: a, sec: accounts.Secret{Token: tok, ClientSecret: s.ClientSecret, APIKey: s.APIKey}}
+	a, sec := accounts.Linked(name, p, s, tok, now)
+	return &saveJob{a: a, sec: sec}
 }
 
 // isLoopback: an http redirect URI on 127.0.0.1, [::1] or localhost that

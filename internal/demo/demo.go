@@ -228,51 +228,11 @@ func Link(ctx context.Context, st *accounts.Store, ex flow.Exchanger, srv *local
 	if err != nil {
 		return nil, err
 	}
-	a := NewAccount(name, req.Provider, tok, time.Now())
-	if err := st.Add(ctx, a, accounts.Secret{Token: *tok, ClientSecret: s.ClientSecret, APIKey: s.APIKey}); err != nil {
+	a, sec := accounts.Linked(name, req.Provider, s, *tok, time.Now())
+	if err := st.Add(ctx, a, sec); err != nil {
 		return nil, err
 	}
 	return tok, nil
-}
-
-// NewAccount is the index entry of a freshly linked account.
-func NewAccount(name string, p flow.Provider, tok *flow.Token, now time.Time) accounts.Account {
-	scopes := p.Scopes
-	if tok.Scope != "" {
-		scopes = splitSpace(tok.Scope)
-	}
-	issued := tok.IssuedAt
-	if issued.IsZero() {
-		issued = now
-	}
-	return accounts.Account{
-		Name:          name,
-		Provider:      p,
-		Scopes:        scopes,
-		LinkedAt:      now,
-		AccessExpiry:  tok.Expiry,
-		ExpirySource:  tok.ExpirySource,
-		AccessIssued:  issued,
-		RefreshExpiry: tok.RefreshExpiry,
-		HasRefresh:    tok.RefreshToken != "",
-		HasIDToken:    tok.IDToken != "",
-	}
-}
-
-func splitSpace(s string) []string {
-	var out []string
-	start := -1
-	for i, r := range s + " " {
-		if r == ' ' {
-			if start >= 0 {
-				out = append(out, s[start:i])
-				start = -1
-			}
-		} else if start < 0 {
-			start = i
-		}
-	}
-	return out
 }
 
 // Close stops the providers, closes the keyring and deletes the temporary
