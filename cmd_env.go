@@ -15,6 +15,7 @@ import (
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/flow/exchange"
+	"github.com/tokenring/tokenring/ui"
 )
 
 // Environment variables (DESIGN.md, "The outside surface").
@@ -46,17 +47,8 @@ type app struct {
 // store is what the commands use of *accounts.Store (a superset of
 // ui.Backend, so the same value drives the TUI).
 type store interface {
-	Backend() accounts.BackendInfo
-	Accounts() ([]accounts.Account, error)
+	ui.Backend
 	Account(name string) (accounts.Account, error)
-	Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error
-	Secret(ctx context.Context, name string) (accounts.Secret, error)
-	Token(ctx context.Context, name string) (flow.Token, error)
-	Refresh(ctx context.Context, name string) (accounts.Account, error)
-	Remove(ctx context.Context, name string, revoke bool) error
-	Unlock(ctx context.Context, passphrase string) error
-	Status(a accounts.Account, now time.Time) accounts.Status
-	RefreshDue(a accounts.Account) time.Time
 	Close() error
 }
 
