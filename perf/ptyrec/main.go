@@ -76,12 +76,13 @@ func main() {
 var dumpFile string
 
 type result struct {
-	first, ready time.Duration
-	idle         time.Duration
-	idleBytes    int
-	bytesPerSec  float64
-	cpuPct       float64
-	hwmKB, rssKB int
+	first, ready   time.Duration
+	idle           time.Duration
+	idleBytes      int
+	bytesPerSec    float64
+	cpuPct         float64
+	hwmKB, rssKB   int
+	anonKB, fileKB int // of VmRSS: heap and stacks; mapped files (the binary)
 }
 
 func (r result) String() string {
@@ -90,7 +91,8 @@ func (r result) String() string {
 		s += fmt.Sprintf(", idle %d B in %.0f s = %.0f B/s, CPU %.2f%% of a core", r.idleBytes, r.idle.Seconds(), r.bytesPerSec, r.cpuPct)
 	}
 	if r.hwmKB > 0 {
-		s += fmt.Sprintf(", VmHWM %.1f MB, VmRSS %.1f MB", float64(r.hwmKB)/1024, float64(r.rssKB)/1024)
+		s += fmt.Sprintf(", VmHWM %.1f MB, VmRSS %.1f MB (anon %.1f, file %.1f)", float64(r.hwmKB)/1024, float64(r.rssKB)/1024,
+			float64(r.anonKB)/1024, float64(r.fileKB)/1024)
 	}
 	return s
 }
@@ -255,7 +257,7 @@ func record(argv []string, cols, rows int, ready string, answer bool, idle, sett
 		r.bytesPerSec = float64(b1-b0) / el.Seconds()
 		r.cpuPct = 100 * float64(c1-c0) / clkTck / el.Seconds()
 	}
-	r.hwmKB, r.rssKB, err = memory(cmd.Process.Pid)
+	r.hwmKB, r.rssKB, r.anonKB, r.fileKB, err = memory(cmd.Process.Pid)
 	return r, err
 }
 
@@ -306,11 +308,11 @@ func cpuTicks(pid int) (int64, error) {
 	return u + st, nil
 }
 
-// memory reads VmHWM and VmRSS (kB) of pid.
-func memory(pid int) (hwm, rss int, err error) {
+// memory reads VmHWM, VmRSS, RssAnon and RssFile (kB) of pid.
+func memory(pid int) (hwm, rss, anon, file int, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		f := strings.Fields(l)
@@ -322,7 +324,11 @@ func memory(pid int) (hwm, rss int, err error) {
 			hwm, _ = strconv.Atoi(f[1])
 		case "VmRSS:":
 			rss, _ = strconv.Atoi(f[1])
+		case "RssAnon:":
+			anon, _ = strconv.Atoi(f[1])
+		case "RssFile:":
+			file, _ = strconv.Atoi(f[1])
 		}
 	}
-	return hwm, rss, nil
+	return hwm, rss, anon, file, nil
 }
