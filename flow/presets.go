@@ -67,9 +67,11 @@ func generic() Provider {
 		DisplayName: "Generic OAuth 2.0 / OpenID Connect",
 		Description: "any OAuth 2.0 provider: --issuer for OpenID Connect discovery, " +
 			"or --auth-url and --token-url; PKCE S256 when the server supports it",
-		PKCE:         PKCEOptional,
-		ClientAuth:   ClientAuthBody,
-		Grant:        GrantAuthorizationCode,
+		PKCE:  PKCEOptional,
+		Grant: GrantAuthorizationCode,
+		// ClientAuth stays empty so that discovery can choose from
+		// token_endpoint_auth_methods_supported; WithDefaults then makes it
+		// ClientAuthStandard.
 		ClientSecret: NeedOptional,
 		TokenHeader:  "Authorization",
 	}
@@ -200,7 +202,7 @@ func splitScopes(in []string) []string {
 }
 
 // WithDefaults fills the fields a config file may leave empty: PKCE
-// optional, client auth in the body, the authorization-code grant, an
+// optional, standard client auth (Basic with a secret, else client_id in the body), the authorization-code grant, an
 // optional client secret, the Authorization header. StartAuth and Validate
 // work on this view; flow/exchange should use it too, so that the client
 // auth style is never left to auto-detection.
@@ -210,7 +212,7 @@ func (p Provider) WithDefaults() Provider {
 		q.PKCE = PKCEOptional
 	}
 	if q.ClientAuth == "" {
-		q.ClientAuth = ClientAuthBody
+		q.ClientAuth = ClientAuthStandard
 	}
 	if q.Grant == "" {
 		q.Grant = GrantAuthorizationCode

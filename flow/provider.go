@@ -17,6 +17,11 @@ type ClientAuth string
 const (
 	ClientAuthBody  ClientAuth = "body"  // client_id (+ client_secret) in the form body
 	ClientAuthBasic ClientAuth = "basic" // HTTP Basic with client_id:client_secret
+	// ClientAuthStandard decides per request, the same way every time: HTTP
+	// Basic when a client secret is given (RFC 6749 §2.3.1: every server
+	// must support it for clients with a password), else client_id alone in
+	// the body (a public client). The default for generic providers.
+	ClientAuthStandard ClientAuth = "standard"
 )
 
 // Grant is how an account gets its first token.

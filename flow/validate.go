@@ -39,9 +39,9 @@ func (p Provider) Validate() error {
 		bad("pkce must be off, optional or required, not %q", Clean(truncate(string(p.PKCE), 40)))
 	}
 	switch p.ClientAuth {
-	case ClientAuthBody, ClientAuthBasic:
+	case ClientAuthBody, ClientAuthBasic, ClientAuthStandard:
 	default:
-		bad("client_auth must be body or basic, not %q", Clean(truncate(string(p.ClientAuth), 40)))
+		bad("client_auth must be body, basic or standard, not %q", Clean(truncate(string(p.ClientAuth), 40)))
 	}
 	switch p.ClientSecret {
 	case NeedNone, NeedOptional, NeedRequired:

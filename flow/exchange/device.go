@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/oauth2"
 	"net/url"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func (c *Client) StartDevice(ctx context.Context, p flow.Provider, s flow.Secret
 	if len(p.Scopes) > 0 {
 		form.Set("scope", strings.Join(p.Scopes, " "))
 	}
-	if p.ClientAuth == flow.ClientAuthBasic && p.ClientID != "" {
+	if authStyle(p, s) == oauth2.AuthStyleInHeader && p.ClientID != "" {
 		// RFC 8628 §3.1: client_id is a request parameter.
 		form.Set("client_id", p.ClientID)
 	}
@@ -148,7 +149,7 @@ func (c *Client) PollDevice(ctx context.Context, p flow.Provider, s flow.Secrets
 		params := extraParams(p)
 		params.Set("grant_type", grantDeviceCode)
 		params.Set("device_code", d.DeviceCode)
-		if p.ClientAuth == flow.ClientAuthBasic && p.ClientID != "" {
+		if authStyle(p, s) == oauth2.AuthStyleInHeader && p.ClientID != "" {
 			params.Set("client_id", p.ClientID)
 		}
 		tok, err := c.grant(ctx, opDevicePoll, p, s, params, nil, []string{d.DeviceCode})

@@ -118,19 +118,21 @@ func (c *Client) Discover(ctx context.Context, issuer string, base flow.Provider
 }
 
 // clientAuthFor picks the client authentication for a token endpoint from
-// token_endpoint_auth_methods_supported: body when client_secret_post is
-// listed (it suits public and confidential clients alike), basic when only
-// client_secret_basic is (or the list is absent: its default per OIDC
-// Discovery §3) and the client may have a secret, else body (client_id
-// only, "none").
+// token_endpoint_auth_methods_supported. When client_secret_basic is listed,
+// or the list is absent (its default per OIDC Discovery §3), the standard
+// rule applies: Basic when a client secret is given, client_id alone in the
+// body for a public client (RFC 6749 §2.3.1 makes Basic the method every
+// server supports). Only client_secret_basic listed: Basic; only
+// client_secret_post (or other methods): the body.
 func clientAuthFor(methods []string, secret flow.Need) flow.ClientAuth {
+	basic, post := slices.Contains(methods, "client_secret_basic"), slices.Contains(methods, "client_secret_post")
 	switch {
-	case slices.Contains(methods, "client_secret_post"):
-		return flow.ClientAuthBody
 	case secret == flow.NeedNone:
 		return flow.ClientAuthBody
-	case methods == nil || slices.Contains(methods, "client_secret_basic"):
+	case basic && !post:
 		return flow.ClientAuthBasic
+	case len(methods) == 0 || basic:
+		return flow.ClientAuthStandard
 	}
 	return flow.ClientAuthBody
 }

@@ -40,11 +40,18 @@ var reservedTokenParams = map[string]bool{
 	"scope": true, "client_assertion": true, "client_assertion_type": true,
 }
 
-func authStyle(p flow.Provider) oauth2.AuthStyle {
-	if p.ClientAuth == flow.ClientAuthBasic {
+// authStyle is the client authentication of one request; it is always
+// explicit (x/oauth2's auto-detection re-sends a failed request).
+func authStyle(p flow.Provider, s flow.Secrets) oauth2.AuthStyle {
+	switch p.ClientAuth {
+	case flow.ClientAuthBasic:
 		return oauth2.AuthStyleInHeader
+	case flow.ClientAuthStandard, "":
+		// The empty value is flow.Provider.WithDefaults' standard.
+		if s.ClientSecret != "" {
+			return oauth2.AuthStyleInHeader
+		}
 	}
-	// ClientAuthBody and the empty default (flow.Provider.WithDefaults).
 	return oauth2.AuthStyleInParams
 }
 
@@ -80,7 +87,7 @@ func (c *Client) Exchange(ctx context.Context, req *flow.AuthRequest, s flow.Sec
 	conf := &oauth2.Config{
 		ClientID:     p.ClientID,
 		ClientSecret: s.ClientSecret,
-		Endpoint:     oauth2.Endpoint{TokenURL: p.TokenURL, AuthStyle: authStyle(p)},
+		Endpoint:     oauth2.Endpoint{TokenURL: p.TokenURL, AuthStyle: authStyle(p, s)},
 		RedirectURL:  redirect,
 	}
 	var opts []oauth2.AuthCodeOption
@@ -141,7 +148,7 @@ func (c *Client) grant(ctx context.Context, op string, p flow.Provider, s flow.S
 		TokenURL:       p.TokenURL,
 		Scopes:         scopes,
 		EndpointParams: params,
-		AuthStyle:      authStyle(p),
+		AuthStyle:      authStyle(p, s),
 	}
 	return c.tokenCall(ctx, op, p, s, append(secrets, s.ClientSecret, s.APIKey), conf.Token)
 }
@@ -217,7 +224,7 @@ func (c *Client) postForm(ctx context.Context, op, endpoint string, p flow.Provi
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	if authStyle(p) == oauth2.AuthStyleInParams {
+	if authStyle(p, s) == oauth2.AuthStyleInParams {
 		if p.ClientID != "" {
 			form.Set("client_id", p.ClientID)
 		}
@@ -232,7 +239,7 @@ func (c *Client) postForm(ctx context.Context, op, endpoint string, p flow.Provi
 		return nil, 0, nil, st.fail(flow.ErrConfig, nil, "the endpoint on %s is not a valid URL", st.host)
 	}
 	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if authStyle(p) == oauth2.AuthStyleInHeader {
+	if authStyle(p, s) == oauth2.AuthStyleInHeader {
 		// As x/oauth2 does (RFC 6749 §2.3.1: form-encode, then Basic).
 		hreq.SetBasicAuth(url.QueryEscape(p.ClientID), url.QueryEscape(s.ClientSecret))
 	}

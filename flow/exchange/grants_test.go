@@ -391,10 +391,12 @@ func TestClientAuthFor(t *testing.T) {
 		secret  flow.Need
 		want    flow.ClientAuth
 	}{
-		{nil, flow.NeedOptional, flow.ClientAuthBasic},
+		{nil, flow.NeedOptional, flow.ClientAuthStandard},
+		{[]string{}, flow.NeedOptional, flow.ClientAuthStandard},
+		{[]string{"client_secret_post"}, flow.NeedRequired, flow.ClientAuthBody},
 		{nil, flow.NeedNone, flow.ClientAuthBody},
 		{[]string{"client_secret_basic"}, flow.NeedRequired, flow.ClientAuthBasic},
-		{[]string{"client_secret_basic", "client_secret_post"}, flow.NeedRequired, flow.ClientAuthBody},
+		{[]string{"client_secret_basic", "client_secret_post"}, flow.NeedRequired, flow.ClientAuthStandard},
 		{[]string{"none"}, flow.NeedOptional, flow.ClientAuthBody},
 		{[]string{"private_key_jwt"}, "", flow.ClientAuthBody},
 	} {
