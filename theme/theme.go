@@ -74,7 +74,7 @@ func New(dark, noColor bool) *Theme {
 		Danger:  ld(lipgloss.Color("#CF222E"), lipgloss.Color("#FF6B6B")),
 		Info:    ld(lipgloss.Color("#0969DA"), lipgloss.Color("#58A6FF")),
 		Neutral: ld(lipgloss.Color("#57606A"), lipgloss.Color("#8FA3B8")),
-		SelBG:   ld(lipgloss.Color("#ECE8FF"), lipgloss.Color("#2A2540")),
+		SelBG:   ld(lipgloss.Color("#E8E6F2"), lipgloss.Color("#33304A")), // 256 colours: 189, 237 (not navy)
 	}
 	t := &Theme{Dark: dark, NoColor: noColor, P: p}
 	s := lipgloss.NewStyle
