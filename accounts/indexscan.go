@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -44,23 +45,52 @@ func (x *index) getOne(name string) (Account, error) {
 		if lastSt != nil && last.Name == name && sameStat(lastSt, st) {
 			return last, nil // `token` looks the account up twice
 		}
-		data, err := os.ReadFile(x.path)
-		if err == nil {
-			if raw, found, ok := findAccount(data, name); ok {
-				if !found {
-					return Account{}, ErrNotFound
-				}
-				var a Account
-				if json.Unmarshal(raw, &a) == nil {
-					x.cmu.Lock()
-					x.last, x.lastSt = a, st
-					x.cmu.Unlock()
-					return a, nil
-				}
+		if a, found, ok := x.lookup(name); ok {
+			if !found {
+				return Account{}, ErrNotFound
 			}
+			x.cmu.Lock()
+			x.last, x.lastSt = a, st
+			x.cmu.Unlock()
+			return a, nil
 		}
 	}
 	return x.get(name) // the full decode (and its cache, and its errors)
+}
+
+// lookup finds name in the index file through a read-only mapping of it.
+// ok is false whenever the caller should decode the whole file instead.
+func (x *index) lookup(name string) (a Account, found, ok bool) {
+	f, err := os.Open(x.path)
+	if err != nil {
+		return a, false, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return a, false, false
+	}
+	data, done, err := mapFile(f, st.Size())
+	if err != nil {
+		return a, false, false
+	}
+	defer done()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if recover() != nil { // the file shrank under the mapping
+			a, found, ok = Account{}, false, false
+		}
+	}()
+	raw, found, ok := findAccount(data, name)
+	if !ok || !found {
+		return a, found, ok
+	}
+	// json copies every string out of raw: nothing refers to the mapping
+	// once it is gone
+	if json.Unmarshal(raw, &a) != nil {
+		return Account{}, false, false
+	}
+	return a, true, true
 }
 
 func sameStat(a, b os.FileInfo) bool {
