@@ -32,6 +32,7 @@ type Theme struct {
 
 	Title     lipgloss.Style // app name in the header
 	Header    lipgloss.Style // table column headings
+	Section   lipgloss.Style // section headings (detail view, help)
 	Muted     lipgloss.Style
 	Subtle    lipgloss.Style
 	Text      lipgloss.Style
@@ -87,6 +88,7 @@ func New(dark, noColor bool) *Theme {
 	t.Text = fg(p.Text)
 	t.Title = fg(p.Accent).Bold(true)
 	t.Header = fg(p.Muted).Bold(true)
+	t.Section = fg(p.Accent).Bold(true)
 	t.Muted = fg(p.Muted)
 	t.Subtle = fg(p.Subtle)
 	t.Bold = s().Bold(true)
@@ -114,6 +116,7 @@ func New(dark, noColor bool) *Theme {
 		t.Muted = s().Faint(true)
 		t.Label = s().Faint(true)
 		t.Header = s().Bold(true)
+		t.Section = s().Bold(true)
 		t.Subtle = s().Faint(true)
 		t.Danger = s().Bold(true)
 		t.Warn = s().Bold(true)

@@ -189,7 +189,7 @@ func (d *detailModel) lines(m *Model) []string {
 	kv := func(k, v string) {
 		add("  " + th.Label.Render(fit(k, lw)) + cut(v, w-lw-3))
 	}
-	head := func(s string) { add(""); add("  " + th.Header.Render(s)) }
+	head := func(s string) { add(""); add("  " + th.Section.Render(s)) }
 	clean := func(s string) string {
 		if s = flow.Clean(s); s == "" {
 			return "—"
@@ -201,7 +201,7 @@ func (d *detailModel) lines(m *Model) []string {
 	badge, bs := m.badge(st)
 	add("  " + th.Bold.Render(flow.Clean(a.Name)) + "  " + bs.Render(badge))
 	p := a.Provider
-	kv("provider", providerName(p)+th.Muted.Render(" ("+clean(p.ID)+")"))
+	kv("provider", providerName(p)+th.Muted.Render("  ·  "+clean(p.ID)))
 	kv("grant", clean(string(p.WithDefaults().Grant)))
 	kv("linked", stamp(a.LinkedAt, m.now))
 

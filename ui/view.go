@@ -165,7 +165,7 @@ func (m *Model) shortHelp() string {
 func (m *Model) fullHelpView() string {
 	th := m.th
 	var b strings.Builder
-	b.WriteString(th.Bold.Render("  Keys") + "\n\n")
+	b.WriteString("  " + th.Section.Render("Keys") + "\n\n")
 	hm := m.help
 	hm.ShowAll = true
 	full := hm.FullHelpView(listHelp{k: m.keys}.FullHelp())
@@ -174,9 +174,9 @@ func (m *Model) fullHelpView() string {
 	}
 	k := th.HelpKey.Render
 	d := th.HelpDesc.Render
-	b.WriteString("\n  " + th.Bold.Render("Details") + "  " + k("v") + d(" reveal/hide tokens  ") + k("c i h") + d(" copy  ") +
+	b.WriteString("\n  " + th.Section.Render("Details") + "  " + k("v") + d(" reveal/hide tokens  ") + k("c i h") + d(" copy  ") +
 		k("r") + d(" refresh  ") + k("esc") + d(" back") + "\n")
-	b.WriteString("  " + th.Bold.Render("Linking") + "  " + k("ctrl+y") + d(" copy URL  ") + k("ctrl+o") + d(" open browser  ") +
+	b.WriteString("  " + th.Section.Render("Linking") + "  " + k("ctrl+y") + d(" copy URL  ") + k("ctrl+o") + d(" open browser  ") +
 		k("ctrl+r") + d(" start over") + "\n\n")
 	note := "Copies go through the terminal (OSC 52, also over SSH) and to the system clipboard when there is one"
 	if m.o.ClipboardClear > 0 {

@@ -151,11 +151,13 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 
 	pass := d.pass
 	if d.Store, err = accounts.Open(accounts.Config{
-		Dir:        d.Dir,
-		Backend:    "file",
-		Passphrase: func(string) (string, error) { return pass, nil },
-		Exchanger:  d.Exchanger,
-		Policy:     o.Policy,
+		Dir:     d.Dir,
+		Backend: "file",
+		// shown as the keyring's reason: "chosen by tokenring demo; ..."
+		BackendSource: "tokenring demo; a throwaway keyring, deleted on exit",
+		Passphrase:    func(string) (string, error) { return pass, nil },
+		Exchanger:     d.Exchanger,
+		Policy:        o.Policy,
 	}); err != nil {
 		return d, fmt.Errorf("demo: cannot open the throwaway keyring: %w", err)
 	}
