@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"bytes"
 	"encoding/base64"
+	"errors"
 	"io"
 	"regexp"
 	"strings"
@@ -46,14 +48,31 @@ func linkedSegments(raw, href string) []string {
 }
 
 // quitView stops the program and returns the final model's raw view.
-func quitView(t *testing.T, tm *teatest.TestModel) (raw, out string) {
+func quitView(t *testing.T, tm *teatest.TestModel) string {
 	t.Helper()
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second)))
-	p := tm.FinalModel(t).(*probe)
-	return p.m.View().Content, string(b)
+	return tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*probe).m.View().Content
+}
+
+// waitOutput waits (10 s at most) until everything the program has written
+// to its terminal so far satisfies cond.
+func waitOutput(tm *teatest.TestModel, cond func([]byte) bool) error {
+	var b bytes.Buffer
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := io.ReadAll(io.TeeReader(tm.Output(), &b)); err != nil {
+			return err
+		}
+		if cond(b.Bytes()) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // The authorization URL is wrapped over several lines; every line is an
@@ -73,12 +92,18 @@ func TestAuthURLIsOneHyperlinkOnEveryLine(t *testing.T) {
 	authURL := startWarhornLink(t, w, p, tm)
 	v := waitText(t, p, "Paste the code, or the whole address you land on")
 	// ctrl+y still copies the whole URL, in one piece (OSC 52).
+	// The renderer passes the links on to the terminal.
 	tm.Send(press("ctrl+y"))
-	waitText(t, p, "Copied authorization URL")
-	raw, out := quitView(t, tm)
-	if !strings.Contains(out, "\x1b]52;c;"+base64.StdEncoding.EncodeToString([]byte(authURL))) {
-		t.Errorf("ctrl+y did not send the whole URL through OSC 52")
+	clip := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(authURL))
+	var out string
+	if err := waitOutput(tm, func(b []byte) bool {
+		out = string(b)
+		return strings.Contains(out, clip) && strings.Contains(out, "]8;;"+authURL)
+	}); err != nil {
+		t.Errorf("the bytes sent to the terminal lack the OSC 52 copy of the whole URL (%v) or an OSC 8 link to it (%d OSC 8 sequences)",
+			strings.Contains(out, clip), strings.Count(out, "]8;"))
 	}
+	raw := quitView(t, tm)
 
 	segs := linkedSegments(raw, authURL)
 	if len(segs) < 2 {
@@ -94,10 +119,6 @@ func TestAuthURLIsOneHyperlinkOnEveryLine(t *testing.T) {
 	}
 	if strings.Count(raw, "\x1b]8;;"+authURL) != len(segs) {
 		t.Errorf("%d links to the URL for %d lines", strings.Count(raw, "\x1b]8;;"+authURL), len(segs))
-	}
-	// The renderer passes the links on to the terminal.
-	if !strings.Contains(out, "]8;;"+authURL) {
-		t.Errorf("the bytes sent to the terminal carry no OSC 8 link to the authorization URL (%d bytes, %d OSC 8)", len(out), strings.Count(out, "]8;"))
 	}
 }
 
@@ -123,7 +144,7 @@ func TestDeviceVerificationURLIsAHyperlink(t *testing.T) {
 	tm.Send(press("enter"))
 	waitText(t, p, "and enter the code:")
 	code := srv.LastUserCode()
-	raw, _ := quitView(t, tm)
+	raw := quitView(t, tm)
 
 	// The link opens the page with the code filled in; the text shows the
 	// short address to type on another device.
