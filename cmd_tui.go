@@ -19,6 +19,24 @@ func (a *app) runTUI(ctx context.Context) error {
 		return withHint(exitUsage, errors.New("the terminal UI needs a terminal on standard input and output"),
 			"For scripts: 'tokenring token NAME', 'tokenring list --json'. Run 'tokenring --help' for all commands.")
 	}
+	for {
+		err := a.runOwnTUI(ctx)
+		if !errors.Is(err, ui.ErrDemoRequested) {
+			return err
+		}
+		// D on the empty list: the demo, then back to the user's own list.
+		if err := a.demo(ctx, false); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// runOwnTUI runs the UI once on the user's own store; the store is closed
+// before the demo (which has its own) starts.
+func (a *app) runOwnTUI(ctx context.Context) error {
 	st, cfg, err := a.openStore(false)
 	if err != nil {
 		return err
@@ -30,6 +48,7 @@ func (a *app) runTUI(ctx context.Context) error {
 		Providers:      cfg.ProviderList(),
 		Now:            a.now,
 		ClipboardClear: cfg.ClipboardClear(),
+		OfferDemo:      true,
 	})
 }
 

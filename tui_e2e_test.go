@@ -92,9 +92,18 @@ func TestE2ETUIEmptyState(t *testing.T) {
 	c := newCLI(t)
 	s, exitFile := startTmux(t, c.env, c.bin)
 	scr := s.waitFor("No accounts yet")
-	if !strings.Contains(scr, "tokenring demo") {
+	if !strings.Contains(scr, "Press D to try") {
 		t.Errorf("the empty state does not offer the demo:\n%s", scr)
 	}
+	// D runs the demo in place; quitting it comes back to the own, still
+	// empty, list; q there ends tokenring.
+	s.keys("D")
+	scr = s.waitFor("alice-demo")
+	if !strings.Contains(scr, "DEMO") {
+		t.Errorf("D did not open the demo:\n%s", scr)
+	}
+	s.keys("q")
+	s.waitFor("No accounts yet")
 	s.keys("q")
 	if code := waitExit(t, exitFile); code != "0" {
 		t.Fatalf("tokenring exited with %s", code)

@@ -7,7 +7,7 @@ type keyMap struct {
 	Up, Down, PgUp, PgDown, Top, Bottom       key.Binding
 	Open, Link, Relink, Refresh, Copy, CopyID key.Binding
 	CopyHeader, Remove, Filter, Unlock        key.Binding
-	Help, Quit, Back, Reveal                  key.Binding
+	Help, Quit, Back, Reveal, Demo            key.Binding
 	// wizard
 	Next, Prev, Submit, CopyURL, OpenURL, StartOver key.Binding
 }
@@ -37,6 +37,7 @@ func newKeyMap() keyMap {
 		Quit:       b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Back:       b([]string{"esc", "backspace", "left"}, "esc", "back"),
 		Reveal:     b([]string{"v"}, "v", "reveal / hide tokens"),
+		Demo:       b([]string{"D"}, "D", "try the demo"),
 		Next:       b([]string{"tab", "down"}, "tab", "next field"),
 		Prev:       b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
 		Submit:     b([]string{"enter"}, "enter", "continue"),
@@ -48,11 +49,15 @@ func newKeyMap() keyMap {
 
 // listHelp is the help of the account list.
 type listHelp struct {
-	k     keyMap
-	empty bool
+	k         keyMap
+	empty     bool
+	offerDemo bool
 }
 
 func (h listHelp) ShortHelp() []key.Binding {
+	if h.empty && h.offerDemo {
+		return []key.Binding{h.k.Link, h.k.Demo, h.k.Help, h.k.Quit}
+	}
 	if h.empty {
 		return []key.Binding{h.k.Link, h.k.Help, h.k.Quit}
 	}

@@ -166,6 +166,9 @@ func (m *Model) updateList(msg tea.Msg) tea.Cmd {
 		return m.filter.Focus()
 	case key.Matches(k, km.Link):
 		return m.openWizard()
+	case key.Matches(k, km.Demo) && m.offersDemo():
+		m.demoRequested = true
+		return m.quit()
 	case key.Matches(k, km.Unlock):
 		if m.backend.Locked || m.paused {
 			return m.openUnlock("to use the accounts' tokens", nil)
@@ -393,6 +396,12 @@ func (m *Model) expiryText(a accounts.Account, st accounts.Status) (string, styl
 	return s, styleT{}
 }
 
+// offersDemo: the list is empty (no account at all, not just filtered out)
+// and the caller can start the demo.
+func (m *Model) offersDemo() bool {
+	return m.o.OfferDemo && !m.o.Demo && len(m.accts) == 0
+}
+
 func (m *Model) emptyView(b *strings.Builder) {
 	th := m.th
 	k := th.Key.Render
@@ -403,7 +412,12 @@ func (m *Model) emptyView(b *strings.Builder) {
 		"  Press " + k("l") + " to link one: Warhorn, Dressipi, or any OAuth 2.0 / OpenID Connect",
 		"  provider. tokenring walks you through authorizing and keeps the token fresh.",
 	}
-	if !m.o.Demo {
+	switch {
+	case m.offersDemo():
+		lines = append(lines, "",
+			"  New here? Press "+k("D")+" to try everything against a built-in test provider",
+			"  with sample accounts ("+th.Code.Render("tokenring demo")+"); your own keyring is not touched.")
+	case !m.o.Demo:
 		lines = append(lines, "",
 			"  New here? Quit ("+k("q")+") and run "+th.Code.Render("tokenring demo")+" to try everything",
 			"  against a built-in test provider, with sample accounts.")

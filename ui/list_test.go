@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	teatest "github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
@@ -139,4 +140,40 @@ func TestListFilter(t *testing.T) {
 	waitText(t, p, "(2 shown)")
 	tm.Send(press("esc"))
 	waitText(t, p, "warhorn-me")
+}
+
+// From `tokenring` with no account, D starts the demo: the UI says so, and
+// the program ends asking for it (Run turns that into ErrDemoRequested).
+func TestListEmptyStateOffersDemo(t *testing.T) {
+	_, _, o := newHarness(t, false)
+	o.OfferDemo = true
+	p, tm := start(t, o, 80, 24)
+	v := waitText(t, p, "No accounts yet")
+	for _, want := range []string{"Press D to try", "D try the demo"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("empty state lacks %q:\n%s", want, v)
+		}
+	}
+	tm.Send(press("D"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	if m := fm.(*probe).m; !m.demoRequested || !m.quitting {
+		t.Fatalf("D did not end the program asking for the demo (requested %v, quitting %v)", m.demoRequested, m.quitting)
+	}
+}
+
+// With accounts, D is not the demo key: nothing quits.
+func TestDemoKeyIgnoredWithAccounts(t *testing.T) {
+	_, _, o := newHarness(t, true)
+	o.OfferDemo = true
+	p, tm := start(t, o, 80, 24)
+	v := waitText(t, p, "warhorn-me")
+	if strings.Contains(v, "try the demo") {
+		t.Fatalf("demo offered with accounts:\n%s", v)
+	}
+	tm.Send(press("D"))
+	tm.Send(press("?"))
+	waitText(t, p, "keys")
+	if p.m.demoRequested {
+		t.Fatal("D asked for the demo although accounts exist")
+	}
 }

@@ -98,6 +98,8 @@ type Model struct {
 	detail *detailModel
 
 	quitting bool
+	// demoRequested: the user pressed D on the empty state (OfferDemo).
+	demoRequested bool
 }
 
 func newModel(o Options) *Model {

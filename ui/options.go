@@ -69,6 +69,10 @@ type Options struct {
 	// Demo marks `tokenring demo` (the header says so; the empty state does
 	// not suggest running the demo).
 	Demo bool
+	// OfferDemo lets the empty state start the demo with D: Run then returns
+	// ErrDemoRequested and the caller starts it (the UI cannot: the demo
+	// runs an HTTP server).
+	OfferDemo bool
 	// Getenv reads the environment (TMUX, STY, SSH_*, DISPLAY, NO_COLOR, ...);
 	// nil: os.Getenv. Tests pass a fixed map.
 	Getenv func(string) string
@@ -113,6 +117,10 @@ func New(opts Options) *Model {
 	return newModel(opts.withDefaults())
 }
 
+// ErrDemoRequested is what Run returns when the user asked, from the empty
+// state, to try the demo (Options.OfferDemo).
+var ErrDemoRequested = errors.New("the user asked for the demo")
+
 // FPS is the most frames per second the renderer draws (Bubble Tea's
 // default is 60). Its frame ticker wakes the process FPS times a second even
 // while nothing changes, and on the 2-core machine of issue 5 each wake-up
@@ -129,6 +137,9 @@ func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error
 	m.shutdown()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
+	}
+	if err == nil && m.demoRequested {
+		return ErrDemoRequested
 	}
 	return err
 }

@@ -159,7 +159,7 @@ func (m *Model) shortHelp() string {
 	if m.filtering {
 		return m.help.ShortHelpView(bindings{kb("enter", "keep filter"), kb("esc", "clear")})
 	}
-	return m.help.View(listHelp{k: m.keys, empty: len(m.accts) == 0})
+	return m.help.View(listHelp{k: m.keys, empty: len(m.accts) == 0, offerDemo: m.offersDemo()})
 }
 
 func (m *Model) fullHelpView() string {
