@@ -1,13 +1,17 @@
 package accounts
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	jose "github.com/dvsekhvalnov/jose2go"
 )
 
 // TestTokenWithEnvPassReadsTheItemOnly: with TOKENRING_PASSPHRASE, Token
@@ -59,5 +63,58 @@ func TestIsNameMatchesTheRegexp(t *testing.T) {
 		if got, want := isName(s), re.MatchString(s); got != want {
 			t.Errorf("isName(%q) = %v, the regexp says %v", s, got, want)
 		}
+	}
+}
+
+// TestUnwrapMatchesJose2go: the key unwrap of the file keyring's items
+// (crypto/pbkdf2) gives what jose2go's own gives, and a wrong passphrase
+// fails the same way; a whole item encrypted by jose2go decodes.
+func TestUnwrapMatchesJose2go(t *testing.T) {
+	orig := jose.NewPbse2HmacAesKWAlg(128, 1300000, 0)
+	mine := preparedPBES2{orig: orig}
+	for i := 0; i < 20; i++ {
+		pass := fmt.Sprintf("pass %d", i)
+		header := map[string]interface{}{"alg": jose.PBES2_HS256_A128KW}
+		cek, enc, err := orig.WrapNewKey(256, pass, header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header["p2c"] = float64(header["p2c"].(int)) // as a decoded JSON header holds it
+		got, err := mine.Unwrap(enc, pass, 256, header)
+		if err != nil || !bytes.Equal(got, cek) {
+			t.Fatalf("unwrap: %v (equal: %v)", err, bytes.Equal(got, cek))
+		}
+		_, werr := mine.Unwrap(enc, pass+"x", 256, header)
+		_, oerr := orig.Unwrap(enc, pass+"x", 256, header)
+		if werr == nil || oerr == nil {
+			t.Fatalf("a wrong passphrase unwrapped: mine %v, jose2go %v", werr, oerr)
+		}
+	}
+	tok, err := jose.Encrypt("payload", jose.PBES2_HS256_A128KW, jose.A256GCM, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _, err := jose.Decode(tok, "pw"); err != nil || p != "payload" {
+		t.Fatalf("decode: %q, %v", p, err)
+	}
+}
+
+func BenchmarkUnwrapItem(b *testing.B) {
+	orig := jose.NewPbse2HmacAesKWAlg(128, 1300000, 0)
+	header := map[string]interface{}{"alg": jose.PBES2_HS256_A128KW}
+	_, enc, _ := orig.WrapNewKey(256, "pw", header)
+	header["p2c"] = float64(header["p2c"].(int))
+	for _, c := range []struct {
+		name string
+		alg  jose.JwaAlgorithm
+	}{{"jose2go", orig}, {"stdlib", preparedPBES2{orig: orig}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.alg.Unwrap(enc, "pw", 256, header); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
