@@ -37,15 +37,11 @@ Errors go to standard error with a non-zero exit code.
 }
 
 func (a *app) token(ctx context.Context, name string) error {
-	st, _, err := a.openStore(true)
+	st, acct, err := a.openAccount(name)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	acct, err := st.Account(name)
-	if err != nil {
-		return accountErr(name, err)
-	}
 	if acct.NeedsRelink {
 		return relinkErr(name, acct)
 	}
@@ -99,15 +95,11 @@ and come without one): that ends with exit code 8.
 }
 
 func (a *app) refresh(ctx context.Context, name string) error {
-	st, _, err := a.openStore(true)
+	st, acct, err := a.openAccount(name)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	acct, err := st.Account(name)
-	if err != nil {
-		return accountErr(name, err)
-	}
 	if !acct.HasRefresh && acct.Provider.Grant != flow.GrantClientCredentials {
 		why := "the provider issued none"
 		if !acct.AccessExpiry.IsZero() {
@@ -152,15 +144,11 @@ the account index. --no-revoke skips the revocation (and the passphrase).
 }
 
 func (a *app) remove(ctx context.Context, name string, revoke bool) error {
-	st, _, err := a.openStore(true)
+	st, acct, err := a.openAccount(name)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	acct, err := st.Account(name)
-	if err != nil {
-		return accountErr(name, err)
-	}
 	revoke = revoke && acct.Provider.RevocationURL != ""
 	if err := st.Remove(ctx, name, revoke); err != nil {
 		if !errors.Is(err, accounts.ErrRevokeFailed) {
@@ -395,4 +383,19 @@ func (a *app) providers(asJSON bool) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// openAccount opens the store (with the passphrase prompt) and looks up
+// name in the index; the caller closes the store.
+func (a *app) openAccount(name string) (store, accounts.Account, error) {
+	st, _, err := a.openStore(true)
+	if err != nil {
+		return nil, accounts.Account{}, err
+	}
+	acct, err := st.Account(name)
+	if err != nil {
+		st.Close()
+		return nil, accounts.Account{}, accountErr(name, err)
+	}
+	return st, acct, nil
 }
