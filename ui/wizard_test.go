@@ -276,7 +276,10 @@ func TestWizardDressipiOOB(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: text})
-	v = waitText(t, p, "Linked shop")
+	// the toast comes first, the list with the new account when the index is read again
+	v = waitView(t, p, "the linked account in the list", func(v string) bool {
+		return strings.Contains(v, "Linked shop") && strings.Contains(v, "expires in")
+	})
 	if !strings.Contains(v, "expires in 10m 00s") && !strings.Contains(v, "expires in 9m 5") {
 		t.Fatalf("no countdown for the new token:\n%s", v)
 	}
@@ -317,7 +320,10 @@ func TestWizardLoopbackCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	v := waitText(t, p, "Linked oidc")
+	// the toast comes first, the list with the new account when the index is read again
+	v := waitView(t, p, "the linked account in the list", func(v string) bool {
+		return strings.Contains(v, "Linked oidc") && strings.Contains(v, "expires in")
+	})
 	if !strings.Contains(v, "expires in 59m 5") && !strings.Contains(v, "expires in 1h 00m") {
 		t.Fatalf("view:\n%s", v)
 	}
