@@ -13,7 +13,6 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
-	"github.com/tokenring/tokenring/flow/exchange"
 )
 
 type linkFlags struct {
@@ -224,7 +223,7 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 		return nil, p, withCode(exitUsage, err)
 	}
 	var capture flow.Capture
-	if !f.noListen && exchange.IsLoopbackRedirect(req.RedirectURI) {
+	if !f.noListen && flow.IsLoopbackRedirect(req.RedirectURI) {
 		c, lerr := a.exchanger.ListenLoopback(req)
 		if lerr != nil {
 			fmt.Fprintf(a.stderr, "Note: %s; paste the code instead.\n", flow.Clean(lerr.Error()))
@@ -232,7 +231,7 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 			capture = c
 			defer c.Close()
 			if c.RedirectURI() != req.RedirectURI {
-				if req, err = exchange.WithRedirectURI(req, c.RedirectURI()); err != nil {
+				if req, err = req.WithRedirectURI(c.RedirectURI()); err != nil {
 					return nil, p, err
 				}
 			}

@@ -106,3 +106,35 @@ func nameOf(p Provider) string {
 	}
 	return "the provider"
 }
+
+// IsLoopbackRedirect reports whether uri is an http redirect URI on
+// 127.0.0.1, [::1] or localhost: the kind a one-shot loopback listener can
+// serve (RFC 8252 §7.3).
+func IsLoopbackRedirect(uri string) bool {
+	u, err := url.Parse(uri)
+	return err == nil && u.Scheme == "http" && u.Host != "" && IsLoopbackHost(u.Hostname()) && u.User == nil
+}
+
+// WithRedirectURI returns a copy of r whose RedirectURI, and the
+// redirect_uri parameter of whose URL, are redirectURI: for a loopback
+// listener that chose its own port (the redirect URI of the authorization
+// request and of the code exchange must be identical).
+func (r *AuthRequest) WithRedirectURI(redirectURI string) (*AuthRequest, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: no authorization request", ErrConfig)
+	}
+	q := *r
+	q.RedirectURI = redirectURI
+	q.Provider.RedirectURI = redirectURI
+	if r.URL != "" {
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the authorization URL cannot be parsed", ErrConfig)
+		}
+		v := u.Query()
+		v.Set("redirect_uri", redirectURI)
+		u.RawQuery = v.Encode()
+		q.URL = u.String()
+	}
+	return &q, nil
+}

@@ -141,3 +141,45 @@ func TestAuthRequestDoesNotPrintSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestIsLoopbackRedirect(t *testing.T) {
+	for uri, want := range map[string]bool{
+		"http://127.0.0.1:8765/callback": true,
+		"http://127.0.0.1/cb":            true,
+		"http://[::1]:9/cb":              true,
+		"http://localhost:3000/oauth":    true,
+		"https://127.0.0.1/cb":           false, // a listener cannot serve TLS
+		"http://example.com/cb":          false,
+		"http://localhost.evil.example/": false,
+		"http://user@127.0.0.1/cb":       false,
+		"urn:ietf:wg:oauth:2.0:oob:auto": false,
+		"com.example.app:/cb":            false,
+		"":                               false,
+	} {
+		if got := IsLoopbackRedirect(uri); got != want {
+			t.Errorf("IsLoopbackRedirect(%q) = %v, want %v", uri, got, want)
+		}
+	}
+}
+
+func TestWithRedirectURI(t *testing.T) {
+	p := Provider{ID: "x", AuthURL: "https://id.example/auth?tenant=a", TokenURL: "https://id.example/token",
+		ClientID: "c", RedirectURI: "http://127.0.0.1/cb"}
+	req, err := StartAuth(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := req.WithRedirectURI("http://127.0.0.1:40191/cb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(got.URL)
+	q := u.Query()
+	if got.RedirectURI != "http://127.0.0.1:40191/cb" || got.Provider.RedirectURI != got.RedirectURI ||
+		q.Get("redirect_uri") != got.RedirectURI || q.Get("tenant") != "a" || q.Get("state") != req.State {
+		t.Fatalf("WithRedirectURI: %q (redirect %q)", got.URL, got.RedirectURI)
+	}
+	if req.RedirectURI != "http://127.0.0.1/cb" {
+		t.Fatal("WithRedirectURI changed the original request")
+	}
+}

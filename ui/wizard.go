@@ -556,7 +556,7 @@ func (w *wizard) begin(m *Model, p flow.Provider) tea.Cmd {
 	}
 	w.req = req
 	w.authURL = req.URL
-	if isLoopback(req.RedirectURI) {
+	if flow.IsLoopbackRedirect(req.RedirectURI) {
 		w.step = stepWorking
 		return tea.Batch(w.startSpin(m, "Starting a listener for the browser's redirect…"), func() tea.Msg {
 			c, err := ex.ListenLoopback(req)
@@ -766,7 +766,7 @@ func (w *wizard) result(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		w.capture = msg.cap
 		if ru := msg.cap.RedirectURI(); ru != w.req.RedirectURI {
-			req, err := withRedirectURI(w.req, ru)
+			req, err := w.req.WithRedirectURI(ru)
 			if err != nil {
 				w.fail(m, err)
 				return nil
@@ -881,30 +881,6 @@ func (w *wizard) save(m *Model) tea.Cmd {
 func newSaveJob(name string, p flow.Provider, s flow.Secrets, tok flow.Token, now time.Time) *saveJob {
 	a, sec := accounts.Linked(name, p, s, tok, now)
 	return &saveJob{a: a, sec: sec}
-}
-
-// isLoopback: an http redirect URI on 127.0.0.1, [::1] or localhost that
-// the Exchanger can listen on.
-func isLoopback(uri string) bool {
-	u, err := url.Parse(uri)
-	return err == nil && u.Scheme == "http" && u.User == nil && flow.IsLoopbackHost(u.Hostname())
-}
-
-// withRedirectURI is req with another redirect URI (the port the listener
-// chose), in the request and in its URL.
-func withRedirectURI(req *flow.AuthRequest, redirect string) (*flow.AuthRequest, error) {
-	r := *req
-	r.RedirectURI = redirect
-	r.Provider.RedirectURI = redirect
-	u, err := url.Parse(req.URL)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the authorization URL cannot be parsed", flow.ErrConfig)
-	}
-	q := u.Query()
-	q.Set("redirect_uri", redirect)
-	u.RawQuery = q.Encode()
-	r.URL = u.String()
-	return &r, nil
 }
 
 // hostOf names a generic provider by the host of its first URL.

@@ -422,7 +422,7 @@ func TestLoopbackCapture(t *testing.T) {
 	if u.Hostname() != "127.0.0.1" || u.Port() == "" || u.Port() == "0" || u.Path != "/cb" {
 		t.Fatalf("redirect URI %q", ru)
 	}
-	req2, err := WithRedirectURI(req, ru)
+	req2, err := req.WithRedirectURI(ru)
 	if err != nil {
 		t.Fatal(err)
 	}

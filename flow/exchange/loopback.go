@@ -17,14 +17,6 @@ import (
 	"github.com/tokenring/tokenring/flow"
 )
 
-// IsLoopbackRedirect reports whether uri is an http redirect URI on
-// 127.0.0.1, [::1] or localhost, the kind ListenLoopback can serve
-// (RFC 8252 §7.3).
-func IsLoopbackRedirect(uri string) bool {
-	u, err := url.Parse(uri)
-	return err == nil && u.Scheme == "http" && u.Host != "" && flow.IsLoopbackHost(u.Hostname()) && u.User == nil
-}
-
 // ListenLoopback starts a one-shot RFC 8252 §7.3 listener for req: it listens
 // on req.RedirectURI's host and port (localhost listens on 127.0.0.1 and,
 // when it can, [::1]) and waits for one GET on the redirect path carrying
@@ -38,14 +30,14 @@ func IsLoopbackRedirect(uri string) bool {
 // When the redirect URI has no port or port 0, a free port is chosen:
 // Capture.RedirectURI reports it, and the caller must build the
 // authorization URL with it (the redirect_uri of the authorization request
-// and of the code exchange must be identical) — use WithRedirectURI.
+// and of the code exchange must be identical) — use (*flow.AuthRequest).WithRedirectURI.
 // Pasting keeps working alongside: the listener never consumes a code
 // itself.
 func (c *Client) ListenLoopback(req *flow.AuthRequest) (flow.Capture, error) {
 	if req == nil {
 		return nil, fmt.Errorf("loopback listener: %w: no authorization request", flow.ErrConfig)
 	}
-	if !IsLoopbackRedirect(req.RedirectURI) {
+	if !flow.IsLoopbackRedirect(req.RedirectURI) {
 		return nil, fmt.Errorf("loopback listener: %w: the redirect URI is not http on 127.0.0.1, [::1] or localhost", flow.ErrConfig)
 	}
 	u, _ := url.Parse(req.RedirectURI)
@@ -102,29 +94,6 @@ func (c *Client) ListenLoopback(req *flow.AuthRequest) (flow.Capture, error) {
 		cp.finish()
 	}()
 	return cp, nil
-}
-
-// WithRedirectURI returns a copy of req whose RedirectURI, and the
-// redirect_uri parameter of whose URL, are redirectURI: use it with
-// Capture.RedirectURI() when ListenLoopback chose the port.
-func WithRedirectURI(req *flow.AuthRequest, redirectURI string) (*flow.AuthRequest, error) {
-	if req == nil {
-		return nil, fmt.Errorf("%w: no authorization request", flow.ErrConfig)
-	}
-	r := *req
-	r.RedirectURI = redirectURI
-	r.Provider.RedirectURI = redirectURI
-	if req.URL != "" {
-		u, err := url.Parse(req.URL)
-		if err != nil {
-			return nil, fmt.Errorf("%w: the authorization URL cannot be parsed", flow.ErrConfig)
-		}
-		q := u.Query()
-		q.Set("redirect_uri", redirectURI)
-		u.RawQuery = q.Encode()
-		r.URL = u.String()
-	}
-	return &r, nil
 }
 
 type capture struct {

@@ -328,7 +328,7 @@ func TestOIDCDiscoveryLoopbackRefreshRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer capt.Close()
-	req, err = WithRedirectURI(req, capt.RedirectURI())
+	req, err = req.WithRedirectURI(capt.RedirectURI())
 	if err != nil {
 		t.Fatal(err)
 	}
