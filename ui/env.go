@@ -56,21 +56,14 @@ type clipper struct {
 // reaches the outer terminal when `allow-passthrough on` is set instead.
 // Inside GNU screen, which does not understand OSC 52, only the wrapped form
 // is sent. Elsewhere, the plain sequence.
-func (c clipper) osc52(text string) string {
-	s := osc52.New(text)
-	switch {
-	case c.env.tmux():
-		return s.String() + s.Tmux().String()
-	case c.env.screen():
-		return s.Screen().String()
-	}
-	return s.String()
-}
+func (c clipper) osc52(text string) string { return c.wrap(osc52.New(text)) }
 
 // osc52Clear asks the terminal to clear its clipboard. (tmux keeps earlier
 // paste buffers of its own; the terminal's clipboard is cleared.)
-func (c clipper) osc52Clear() string {
-	s := osc52.Clear()
+func (c clipper) osc52Clear() string { return c.wrap(osc52.Clear()) }
+
+// wrap sends s the way the multiplexer around us passes it on (see osc52).
+func (c clipper) wrap(s osc52.Sequence) string {
 	switch {
 	case c.env.tmux():
 		return s.String() + s.Tmux().String()
