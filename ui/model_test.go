@@ -250,3 +250,28 @@ func TestRandomInputNoPanic(t *testing.T) {
 		}
 	}
 }
+
+// The wizard's help offers ctrl+o (open the browser) only where a browser
+// can open: a local session with a display, not over SSH.
+func TestBrowserKeyOnlyWhenLocal(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{"DISPLAY": ":0"}, true},
+		{map[string]string{"DISPLAY": ":0", "SSH_CONNECTION": "1 2 3 4"}, false},
+		{map[string]string{}, false},
+	} {
+		m := New(Options{Getenv: func(k string) string { return tc.env[k] }})
+		w := &wizard{step: stepAuthorize}
+		offered := false
+		for _, b := range w.keys(m) {
+			if b.Enabled() && b.Help().Key == "ctrl+o" {
+				offered = true
+			}
+		}
+		if offered != tc.want {
+			t.Errorf("env %v: ctrl+o offered = %v, want %v", tc.env, offered, tc.want)
+		}
+	}
+}

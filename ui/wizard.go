@@ -321,6 +321,14 @@ func (w *wizard) startSpin(m *Model, what string) tea.Cmd {
 	return func() tea.Msg { return wizSpinMsg{wizBase{attempt}, spinner.TickMsg{ID: id, Time: time.Now()}} }
 }
 
+// browserKey is offered only where a browser can open here (a local session
+// with a display); over SSH ctrl+o still tries, but the help does not promise it.
+func (w *wizard) browserKey(m *Model) key.Binding {
+	b := kb("ctrl+o", "browser")
+	b.SetEnabled(m.env.local())
+	return b
+}
+
 func (w *wizard) keys(m *Model) bindings {
 	switch w.step {
 	case stepPick:
@@ -328,10 +336,10 @@ func (w *wizard) keys(m *Model) bindings {
 	case stepFields:
 		return bindings{m.keys.Next, m.keys.Prev, kb("enter", "continue"), kb("esc", "back")}
 	case stepAuthorize:
-		return bindings{kb("enter", "submit"), kb("ctrl+y", "copy URL"), kb("ctrl+o", "browser"),
+		return bindings{kb("enter", "submit"), kb("ctrl+y", "copy URL"), w.browserKey(m),
 			kb("ctrl+r", "start over"), kb("esc", "back")}
 	case stepDevice:
-		return bindings{kb("ctrl+y", "copy URL"), kb("ctrl+o", "browser"), kb("esc", "cancel")}
+		return bindings{kb("ctrl+y", "copy URL"), w.browserKey(m), kb("esc", "cancel")}
 	case stepFailed:
 		return bindings{kb("enter", "start over"), kb("e", "edit"), kb("esc", "cancel")}
 	}
