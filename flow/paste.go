@@ -283,7 +283,7 @@ func noCodeReason(f string, qv, fv map[string][]string) string {
 		return "the address carries an access token, not an authorization code; tokenring uses the authorization-code flow"
 	}
 	where := ""
-	if u, err := url.Parse(f); err == nil && u.Host != "" && len(u.Host) <= 100 {
+	if u, err := url.Parse(f); err == nil && u.Host != "" && len(u.Scheme)+len(u.Host) <= 100 {
 		where = " (" + Clean(u.Scheme+"://"+u.Host) + ")"
 	}
 	return "the address" + where + " has no code parameter; paste the address the browser landed on after you approved"
