@@ -7,7 +7,7 @@ import (
 	"github.com/tokenring/tokenring/flow"
 )
 
-// Account is one linked account as the index file stores it. It holds no
+// Account is one linked account as its file (accounts/NAME.json) stores it. It holds no
 // secret: listing accounts and counting down never needs the keyring.
 type Account struct {
 	Name          string            `json:"name"`
@@ -27,6 +27,10 @@ type Account struct {
 	// ("file", "secret-service", ...), set by Add. A store opened on another
 	// backend says so instead of reporting the secret missing.
 	Backend string `json:"backend,omitempty"`
+	// Damaged is set, in a list only, on an account whose file cannot be
+	// used: then Name is the name the file is named after and LastError says
+	// what is wrong and what to do; every other field is zero.
+	Damaged *DamagedError `json:"-"`
 }
 
 // Secret is the one keyring item of an account.
@@ -58,9 +62,10 @@ const (
 	StatusRefreshing                 // a refresh is running in this process
 	StatusNeedsRelink                // refresh answered invalid_grant
 	StatusError                      // the last refresh failed for another reason
+	StatusDamaged                    // the account's file cannot be used (Account.Damaged)
 )
 
-// Linked builds the index entry and the keyring item of an account that has
+// Linked builds the metadata and the keyring item of an account that has
 // just been linked with tok. It is the one place that turns a fresh token set
 // into an Account, for the CLI, the TUI wizard and the demo alike.
 func Linked(name string, p flow.Provider, s flow.Secrets, tok flow.Token, now time.Time) (Account, Secret) {
@@ -84,4 +89,13 @@ func Linked(name string, p flow.Provider, s flow.Secrets, tok flow.Token, now ti
 		HasIDToken:    tok.IDToken != "",
 	}
 	return a, Secret{Token: tok, ClientSecret: s.ClientSecret, APIKey: s.APIKey}
+}
+
+// ValidName reports whether name can be an account name (it becomes part of
+// the names of the account's file, its lock file and its keyring item).
+func ValidName(name string) error {
+	if !isName(name) {
+		return ErrBadName
+	}
+	return nil
 }

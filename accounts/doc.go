@@ -1,5 +1,5 @@
 // Package accounts owns linked accounts and their secrets: the keyring
-// backends (github.com/99designs/keyring), the account index, status derived
+// backends (github.com/99designs/keyring), the account files, status derived
 // from a clock, the refresh policy and cross-process locking.
 //
 // It never imports net/http, Bubble Tea or lipgloss: network calls go through
@@ -7,11 +7,28 @@
 //
 // Files in the config directory (0700):
 //
-//	accounts.json        the index (no secret), replaced atomically, 0600
+//	accounts/NAME.json   one account's metadata (no secret), ~1 KB, 0600,
+//	                     replaced atomically (temp file, fsync, rename,
+//	                     fsync of the directory) under locks/NAME.lock
 //	keyring/             the file backend: one PBES2-encrypted item per account
 //	                     (tokenring.account.NAME) plus tokenring.passphrase-check
-//	locks/NAME.lock      flock(2) per account: one refresh at a time across processes
-//	locks/index.lock     flock(2) around read-modify-write of the index
+//	locks/NAME.lock      flock(2) per account: everything that changes the
+//	                     account (add, refresh, remove) holds it
+//	locks/index.lock     flock(2) around the migration of accounts.json
+//	accounts.json.migrated
+//	                     the one index of all accounts that earlier tokenrings
+//	                     kept (accounts.json): Open moves its accounts into
+//	                     accounts/ once and keeps it under this name, which
+//	                     nothing reads again (migrate.go)
+//
+// Reads take no lock (files are replaced, never rewritten in place). Add
+// creates the file only where none exists, under the account's lock and with
+// a hard link that never replaces a file, so one name has one file: two
+// processes adding it cannot both win. An account file that cannot be used
+// (truncated, not JSON, another account's name inside, named after no valid
+// name, from a newer tokenring) gives one answer everywhere: Accounts lists
+// it as damaged (StatusDamaged, with the path and what to do) and Account,
+// Token, Refresh and Secret of its name return a *DamagedError.
 //
 // Backend choice: Config.Backend, else TOKENRING_KEYRING, else the OS keyring
 // (Keychain, Windows Credential Manager, Secret Service, KWallet) when one
@@ -23,9 +40,9 @@
 // dbus-launch while keyring initializes.
 //
 // Refresh: per account, one flight per process (callers share it) under the
-// account's lock file; after taking the lock the index and the keyring item
-// are read again and a token another process just refreshed is used. The
-// new (rotated) refresh token is written to the keyring before the index is
-// updated and before the token is returned. Transient failures are tried 3
-// times; invalid_grant marks the account NeedsRelink.
+// account's lock file; after taking the lock the account's file and keyring
+// item are read again and a token another process just refreshed is used.
+// The new (rotated) refresh token is written to the keyring before the
+// account's file and before the token is returned. Transient failures are
+// tried 3 times; invalid_grant marks the account NeedsRelink.
 package accounts

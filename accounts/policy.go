@@ -62,6 +62,8 @@ func (s *Store) RefreshDue(a Account) time.Time {
 // Status derives an account's status at now under the store's policy.
 func (s *Store) Status(a Account, now time.Time) Status {
 	switch {
+	case a.Damaged != nil:
+		return StatusDamaged
 	case s.refreshing(a.Name):
 		return StatusRefreshing
 	case a.NeedsRelink:
@@ -95,6 +97,8 @@ func (st Status) String() string {
 		return "needs_relink"
 	case StatusError:
 		return "error"
+	case StatusDamaged:
+		return "damaged"
 	}
 	return "unknown"
 }

@@ -159,7 +159,7 @@ func tokenRequests(srv *localoauth.Server) (ok, invalidGrant int, presented map[
 
 // TestTwoProcessesRefresh: two OS processes (each with 2 goroutines) force
 // 200 refreshes in total of one account against a server whose refresh
-// tokens work exactly once, sharing one file keyring and index.
+// tokens work exactly once, sharing one file keyring and account file.
 func TestTwoProcessesRefresh(t *testing.T) {
 	total := 200
 	if testing.Short() {

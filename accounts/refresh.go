@@ -149,12 +149,12 @@ func (s *Store) doRefresh(ctx context.Context, name string, force bool) (Account
 	}
 	t := sec.Token
 	now := s.now()
-	// The index trails the keyring when a process died between storing a
-	// new token and updating the index: catch up.
+	// The account's file trails the keyring when a process died between
+	// storing a new token and writing the file: catch up.
 	if !t.IssuedAt.Equal(a.AccessIssued) {
 		fromToken(&a, t, now)
 		a.LastRefresh, a.LastError, a.NeedsRelink = t.IssuedAt, "", false
-		if err := s.saveAccount(ctx, a); err != nil {
+		if err := s.saveAccount(a); err != nil {
 			return a, flow.Token{}, err
 		}
 	}
@@ -181,7 +181,7 @@ func (s *Store) doRefresh(ctx context.Context, name string, force bool) (Account
 		if flow.IsInvalidGrant(err) {
 			a.NeedsRelink = true
 		}
-		_ = s.saveAccount(context.WithoutCancel(ctx), a)
+		_ = s.saveAccount(a)
 		if a.NeedsRelink {
 			return a, flow.Token{}, relinkErr(a, err)
 		}
@@ -207,15 +207,15 @@ func (s *Store) doRefresh(ctx context.Context, name string, force bool) (Account
 	if err := s.putSecret(sctx, name, sec); err != nil {
 		if err2 := s.putSecret(sctx, name, sec); err2 != nil {
 			a.LastError = "the provider issued new tokens but storing them failed: " + cleanErr(err)
-			_ = s.saveAccount(sctx, a)
+			_ = s.saveAccount(a)
 			return a, flow.Token{}, fmt.Errorf("the provider issued new tokens for %s but storing them failed (the account may need linking again): %w", name, err)
 		}
 	}
 	now = s.now()
 	fromToken(&a, nt, now)
 	a.LastRefresh, a.LastError, a.NeedsRelink = now, "", false
-	if err := s.saveAccount(sctx, a); err != nil {
-		// The keyring has the new token; the next refresh repairs the index.
+	if err := s.saveAccount(a); err != nil {
+		// The keyring has the new token; the next refresh repairs the file.
 		return a, nt, nil
 	}
 	return a, nt, nil
@@ -270,14 +270,11 @@ func cleanErr(err error) string {
 	return string(m)
 }
 
-// saveAccount replaces a's entry in the index (a removed account stays removed).
-func (s *Store) saveAccount(ctx context.Context, a Account) error {
-	return s.idx.update(s.deadline(ctx), func(all []Account) ([]Account, error) {
-		for i := range all {
-			if all[i].Name == a.Name {
-				all[i] = a
-			}
-		}
-		return all, nil
-	})
+// saveAccount replaces a's file; the caller holds a's lock. A removed
+// account stays removed.
+func (s *Store) saveAccount(a Account) error {
+	if ok, err := s.files.exists(a.Name); err != nil || !ok {
+		return err
+	}
+	return s.files.write(a)
 }

@@ -216,10 +216,9 @@ func TestKeyringCallDeadline(t *testing.T) {
 	defer close(h.block)
 	s.file, s.kr, s.timeout = false, h, 200*time.Millisecond
 	s.info = BackendInfo{Name: "secret-service", Reason: "test"}
-	if err := s.idx.update(s.deadline(ctxT(t)), func(all []Account) ([]Account, error) {
-		all[0].Backend = "secret-service"
-		return all, nil
-	}); err != nil {
+	a := mustAccount(t, s, "a")
+	a.Backend = "secret-service"
+	if err := s.files.write(a); err != nil {
 		t.Fatal(err)
 	}
 	for name, f := range map[string]func() error{

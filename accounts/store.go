@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +33,7 @@ type Store struct {
 	file bool            // the file backend (passphrase, atomic writes)
 	kr   keyring.Keyring // any other backend
 
-	idx *index
+	files *accountFiles
 
 	pmu  sync.Mutex // guards pass
 	pass string     // verified file passphrase
@@ -42,7 +43,8 @@ type Store struct {
 	flights map[string]*flight // refreshes running in this process
 }
 
-// Open opens the store: the config directory (created 0700), the index and
+// Open opens the store: the config directory (created 0700), the account
+// files (moving an old accounts.json into them first, see migrate.go) and
 // the keyring backend (see BackendInfo for which and why). It never asks
 // for a passphrase.
 func Open(cfg Config) (*Store, error) {
@@ -73,12 +75,15 @@ func Open(cfg Config) (*Store, error) {
 	if s.collection == "" {
 		s.collection = "login"
 	}
-	for _, d := range []string{s.dir, s.lockDir} {
+	s.files = newAccountFiles(filepath.Join(s.dir, AccountsDir))
+	for _, d := range []string{s.dir, s.lockDir, s.files.dir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("cannot create %s: %w", d, err)
 		}
 	}
-	s.idx = &index{path: filepath.Join(s.dir, IndexFile), lockDir: s.lockDir}
+	if err := s.migrate(); err != nil {
+		return nil, err
+	}
 	if err := s.choose(cfg); err != nil {
 		return nil, err
 	}
@@ -104,24 +109,34 @@ func (s *Store) Policy() Policy { return s.pol }
 // Dir is the config directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Accounts lists the index, sorted by name; it never touches the keyring.
-// The slice is the caller's, but the accounts' Scopes and Provider maps are
-// shared with the store's cache of the index: treat them as read-only.
-func (s *Store) Accounts() ([]Account, error) { return s.idx.read() }
+// Accounts lists the accounts, sorted by name; it never touches the
+// keyring. An account whose file cannot be used is listed with Damaged set
+// (StatusDamaged). The slice is the caller's, but the accounts' Scopes and
+// Provider maps are shared with the store's cache: treat them as read-only.
+func (s *Store) Accounts() ([]Account, error) { return s.files.list() }
 
-// Account returns one account from the index.
+// Account returns one account: ErrNotFound when there is none, a
+// *DamagedError (errors.Is ErrDamaged) when its file cannot be used.
 func (s *Store) Account(name string) (Account, error) {
-	if ValidName(name) != nil {
+	if ValidName(name) != nil && !fileNamed(name) {
 		return Account{}, ErrNotFound
 	}
-	return s.idx.getOne(name)
+	return s.files.get(name)
+}
+
+// fileNamed says whether name, though no valid account name, can be the
+// base name of a file in the accounts directory (a damaged one, say
+// "my account.json", that Accounts lists): nothing that leads elsewhere.
+func fileNamed(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.HasPrefix(name, ".") &&
+		!strings.ContainsAny(name, "/\\\x00") && filepath.Base(name) == name
 }
 
 func (s *Store) deadline(ctx context.Context) lockDeadline {
 	return lockDeadline{ctx: ctx, timeout: 2 * time.Minute}
 }
 
-// fromToken copies what the index shows of a token set.
+// fromToken copies what an account's metadata shows of a token set.
 func fromToken(a *Account, t flow.Token, now time.Time) {
 	a.AccessExpiry = t.Expiry
 	a.ExpirySource = t.ExpirySource
@@ -141,8 +156,10 @@ func fromToken(a *Account, t flow.Token, now time.Time) {
 }
 
 // Add stores a newly linked account and its secret: secret first, then the
-// index. The index fields that describe the token (expiry, issued, has
-// refresh/ID token) are taken from sec.Token.
+// account's file. The fields that describe the token (expiry, issued, has
+// refresh/ID token) are taken from sec.Token. A name that has a file, even
+// a damaged one, is taken (ErrExists): the check is made again under the
+// account's lock, and the file is created only where none exists.
 func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
 	if err := ValidName(a.Name); err != nil {
 		return err
@@ -150,9 +167,7 @@ func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
 	if sec.Token.AccessToken == "" {
 		return errors.New("accounts: no access token to store")
 	}
-	if _, err := s.idx.get(a.Name); err == nil {
-		return fmt.Errorf("%w: %s", ErrExists, a.Name)
-	} else if !errors.Is(err, ErrNotFound) {
+	if err := s.free(a.Name); err != nil {
 		return err
 	}
 	now := s.now()
@@ -176,20 +191,31 @@ func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
 	defer l.unlock()
 	// Another process may have added the name while this one waited for
 	// the lock: do not overwrite its secret.
-	if _, err := s.idx.get(a.Name); err == nil {
-		return fmt.Errorf("%w: %s", ErrExists, a.Name)
+	if err := s.free(a.Name); err != nil {
+		return err
 	}
 	if err := s.putSecret(ctx, a.Name, sec); err != nil {
 		return err
 	}
-	return s.idx.update(s.deadline(ctx), func(all []Account) ([]Account, error) {
-		for _, b := range all {
-			if b.Name == a.Name {
-				return nil, fmt.Errorf("%w: %s", ErrExists, a.Name)
-			}
-		}
-		return append(all, a), nil
-	})
+	if err := s.files.create(a); errors.Is(err, errFileExists) {
+		return fmt.Errorf("%w: %s", ErrExists, a.Name)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// free says whether name can be added: nil, or ErrExists (with what is
+// wrong when its file is damaged).
+func (s *Store) free(name string) error {
+	ok, err := s.files.exists(name)
+	if err != nil || !ok {
+		return err
+	}
+	if _, err := s.files.get(name); errors.Is(err, ErrDamaged) {
+		return fmt.Errorf("%w: %s (%w)", ErrExists, name, err)
+	}
+	return fmt.Errorf("%w: %s", ErrExists, name)
 }
 
 // ensurePassphrase asks for the file backend's passphrase now (if needed),
@@ -291,13 +317,22 @@ func (s *Store) deleteItem(ctx context.Context, key string) error {
 
 // Remove revokes (where the provider has a revocation endpoint and revoke
 // is true: the refresh token, then the access token), then deletes the
-// keyring item and the index entry. A failed revocation does not stop the
-// removal: the account is gone and the error is a *RevokeError (errors.Is
-// ErrRevokeFailed) to show as a warning. When revoking needs the file
-// keyring's passphrase and there is none (ErrLocked, ErrBadPassphrase),
-// nothing is removed: unlock and call Remove again.
+// keyring item and the account's file. A failed revocation does not stop
+// the removal: the account is gone and the error is a *RevokeError
+// (errors.Is ErrRevokeFailed) to show as a warning. When revoking needs the
+// file keyring's passphrase and there is none (ErrLocked, ErrBadPassphrase),
+// nothing is removed: unlock and call Remove again. An account whose file
+// is damaged (of a valid name) is removed without revoking: its provider is
+// unknown, which a *RevokeError says when revoke was asked for.
 func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
 	a, err := s.Account(name)
+	var revErr error
+	if errors.Is(err, ErrDamaged) && ValidName(name) == nil {
+		if revoke {
+			revErr = errors.New("its provider is unknown (its account file was damaged)")
+		}
+		a, err, revoke = Account{Name: name}, nil, false
+	}
 	if err != nil {
 		return err
 	}
@@ -312,7 +347,6 @@ func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
 	}
 	defer l.unlock()
 
-	var revErr error
 	if revoke && a.Provider.RevocationURL != "" {
 		// Revoking needs the tokens: a locked keyring or a wrong passphrase
 		// stops here, before anything is deleted, so the caller can unlock
@@ -331,16 +365,7 @@ func (s *Store) Remove(ctx context.Context, name string, revoke bool) error {
 	if err := s.deleteItem(ctx, itemKey(name)); err != nil {
 		return err
 	}
-	err = s.idx.update(s.deadline(ctx), func(all []Account) ([]Account, error) {
-		out := all[:0]
-		for _, b := range all {
-			if b.Name != name {
-				out = append(out, b)
-			}
-		}
-		return out, nil
-	})
-	if err != nil {
+	if err := s.files.remove(name); err != nil {
 		return err
 	}
 	if revErr != nil {

@@ -5,6 +5,7 @@ package accounts
 
 import (
 	"errors"
+	"path/filepath"
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
@@ -20,6 +21,9 @@ var (
 	ErrNeedsRelink   = errors.New("the account must be linked again")
 	ErrKeyring       = errors.New("keyring") // the backend failed, did not answer in time, or cannot be used here
 	ErrBadName       = errors.New("account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)")
+	// ErrDamaged is wrapped by the *DamagedError of an account file (or an
+	// old accounts.json being migrated) that cannot be used.
+	ErrDamaged = errors.New("damaged account file")
 	// ErrRevokeFailed is wrapped by the *RevokeError Remove returns when the
 	// account was removed locally but revoking its tokens at the provider
 	// failed: a warning to show, not a failed removal.
@@ -80,6 +84,35 @@ type BackendInfo struct {
 	// Path is the file backend's directory ("" for other backends).
 	Path string
 }
+
+// DamagedError is the answer for an account whose file cannot be used
+// (truncated, not JSON, holding another account's name, named after no
+// valid account name, or written by a newer tokenring): Account, Token,
+// Refresh and Secret of that name return it, and Accounts lists the name
+// with it in Account.Damaged. errors.Is(err, ErrDamaged) is true.
+type DamagedError struct {
+	Name   string // the account the file is named after (made printable)
+	Path   string // the file
+	Reason string // what is wrong with it
+	Fix    string // what to do
+}
+
+func damaged(name, path, reason string) *DamagedError {
+	e := &DamagedError{Name: flow.Clean(name), Path: path, Reason: reason}
+	if ValidName(name) == nil {
+		e.Fix = "repair it, or remove the account ('tokenring remove " + name + "', which also deletes its secret) and link it again"
+	} else {
+		e.Fix = "move it out of " + filepath.Dir(path)
+	}
+	return e
+}
+
+func (e *DamagedError) Error() string {
+	return flow.Clean("the account file " + e.Path + " cannot be used (" + e.Reason + "): " + e.Fix)
+}
+
+// Unwrap lets errors.Is find ErrDamaged.
+func (e *DamagedError) Unwrap() error { return ErrDamaged }
 
 // RevokeError is returned by Remove when the account was removed but
 // revoking its tokens failed. errors.Is(err, ErrRevokeFailed) is true.

@@ -65,7 +65,7 @@ func TestFileBackendLifecycle(t *testing.T) {
 		t.Fatalf("keyring item still there: %v", err)
 	}
 	if l, _ := s2.Accounts(); len(l) != 0 {
-		t.Fatalf("index still lists %v", l)
+		t.Fatalf("still listed: %v", l)
 	}
 	if err := s2.Remove(ctx, "work", false); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second Remove = %v", err)
@@ -80,7 +80,8 @@ func TestFilePermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "locks"): 0o700, filepath.Join(dir, KeyringDir): 0o700,
-		filepath.Join(dir, IndexFile): 0o600, filepath.Join(dir, KeyringDir, itemKey("a")): 0o600} {
+		filepath.Join(dir, AccountsDir): 0o700, filepath.Join(dir, AccountsDir, "a.json"): 0o600,
+		filepath.Join(dir, KeyringDir, itemKey("a")): 0o600} {
 		fi, err := os.Stat(path)
 		if err != nil {
 			t.Fatal(err)
@@ -89,10 +90,18 @@ func TestFilePermissions(t *testing.T) {
 			t.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), want)
 		}
 	}
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		if strings.Contains(e.Name(), ".tmp") {
-			t.Errorf("temp file left behind: %s", e.Name())
+	if _, err := s.Refresh(ctxT(t), "a"); err != nil { // a replaced file keeps its mode
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, AccountsDir, "a.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("after a refresh: %v, %v", fi, err)
+	}
+	for _, d := range []string{dir, filepath.Join(dir, AccountsDir)} {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if strings.Contains(e.Name(), ".tmp") {
+				t.Errorf("temp file left behind: %s", e.Name())
+			}
 		}
 	}
 }
@@ -225,7 +234,7 @@ func TestEmptyPassphraseRefused(t *testing.T) {
 		t.Fatalf("Add with empty passphrase = %v", err)
 	}
 	if l, _ := s.Accounts(); len(l) != 0 {
-		t.Fatal("account indexed although its secret was not stored")
+		t.Fatal("account file written although its secret was not stored")
 	}
 }
 
@@ -357,7 +366,7 @@ func TestTokenPaths(t *testing.T) {
 	}
 	a := mustAccount(t, s, "a")
 	if !a.AccessExpiry.Equal(clk.Now().Add(time.Hour)) || !a.LastRefresh.Equal(clk.Now()) || s.Status(a, clk.Now()) != StatusValid {
-		t.Fatalf("index after refresh: %+v", a)
+		t.Fatalf("account after refresh: %+v", a)
 	}
 	sec, _ := s.Secret(ctx, "a")
 	if sec.Token.RefreshToken == first.RefreshToken || !ex.valid[sec.Token.RefreshToken] {
@@ -552,10 +561,10 @@ func TestRemoveRevokes(t *testing.T) {
 	}
 }
 
-// TestIndexTrailsKeyring: a process that died after storing a new token but
-// before updating the index leaves the index behind; the next refresh
-// catches up instead of spending the (already rotated) old token.
-func TestIndexTrailsKeyring(t *testing.T) {
+// TestFileTrailsKeyring: a process that died after storing a new token but
+// before writing the account's file leaves the file behind; the next
+// refresh catches up instead of spending the (already rotated) old token.
+func TestFileTrailsKeyring(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
 	ex := newFakeEx(clk.Now)
 	s := openFile(t, t.TempDir(), "pw", ex, clk.Now)
@@ -563,7 +572,7 @@ func TestIndexTrailsKeyring(t *testing.T) {
 	if err := s.Add(ctx, Account{Name: "a", Provider: testProvider()}, Secret{Token: ex.Mint()}); err != nil {
 		t.Fatal(err)
 	}
-	// Simulate: rotate at the server and store the result, index untouched.
+	// Simulate: rotate at the server and store the result, file untouched.
 	sec, _ := s.Secret(ctx, "a")
 	nt, err := ex.Refresh(ctx, flow.Provider{}, flow.Secrets{}, sec.Token.RefreshToken)
 	if err != nil {
@@ -584,7 +593,7 @@ func TestIndexTrailsKeyring(t *testing.T) {
 		t.Fatal("not refreshed")
 	}
 	if a := mustAccount(t, s, "a"); a.NeedsRelink || !a.AccessIssued.Equal(tok.IssuedAt) {
-		t.Fatalf("index: %+v", a)
+		t.Fatalf("account file: %+v", a)
 	}
 }
 
@@ -641,7 +650,7 @@ func TestNoSecretOutsideKeyring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if files < 4 { // index, 2 items, check item, locks
+	if files < 5 { // 2 account files, 2 items, check item, locks
 		t.Fatalf("only %d files checked", files)
 	}
 	// The grep can fail: an unencrypted copy would be found.

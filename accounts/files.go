@@ -1,0 +1,290 @@
+package accounts
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// AccountsDir is the directory of the config directory that holds one file
+// per account, NAME.json: the account's metadata, no secret.
+const AccountsDir = "accounts"
+
+// fileVersion is the format of an account file. A file of a newer format is
+// reported (as damaged, with "update tokenring"), never rewritten.
+const fileVersion = 1
+
+// maxAccountFile caps what is read of one account file. tokenring writes
+// ~1 KB (a provider with its endpoints, scopes and a few times); a file 1,000
+// times that size was not written by it, and reading it whole would let one
+// stray file slow every `list` down.
+const maxAccountFile = 1 << 20
+
+// accountFile is the document in accounts/NAME.json: the Account's fields
+// beside a format version.
+type accountFile struct {
+	Version int `json:"version"`
+	Account
+}
+
+// accountFiles reads and writes the account files. Reads take no lock:
+// every write replaces a file by rename (or creates it by link), so a reader
+// sees an old or a new file, whole. Every write holds the account's lock
+// (locks/NAME.lock), taken by the Store.
+//
+// A cache keeps what each file held, keyed by the file's identity, mtime
+// and size (as the old index's cache did for its one file): a list of 1,000
+// unchanged accounts costs a directory read and 1,000 stats, no decoding.
+type accountFiles struct {
+	dir string
+
+	mu    sync.Mutex
+	cache map[string]fileEntry // by the name the file is named after
+}
+
+// fileEntry is what one file held when it had the stat key.
+type fileEntry struct {
+	key  fileKey
+	acct Account
+	err  *DamagedError // the file cannot be used; acct is then zero
+}
+
+func (e fileEntry) result() (Account, error) {
+	if e.err != nil {
+		return Account{}, e.err
+	}
+	return e.acct, nil
+}
+
+// listed is how the entry shows in a list: a damaged file as an account
+// of the name it is named after (made printable) that carries the damage.
+func (e fileEntry) listed(name string) Account {
+	if e.err == nil {
+		return e.acct
+	}
+	return Account{Name: e.err.Name, Damaged: e.err, LastError: e.err.Error()}
+}
+
+func newAccountFiles(dir string) *accountFiles {
+	return &accountFiles{dir: dir, cache: map[string]fileEntry{}}
+}
+
+func (f *accountFiles) path(name string) string { return filepath.Join(f.dir, name+".json") }
+
+// get returns the account in name's file: ErrNotFound when there is none,
+// a *DamagedError when it cannot be used.
+func (f *accountFiles) get(name string) (Account, error) {
+	e, err := f.entry(name)
+	if err != nil {
+		return Account{}, err
+	}
+	return e.result()
+}
+
+// entry returns name's file as cached when its stat is unchanged, else
+// reads it.
+func (f *accountFiles) entry(name string) (fileEntry, error) {
+	f.mu.Lock()
+	c, ok := f.cache[name]
+	f.mu.Unlock()
+	if ok {
+		if k, err := statFile(f.path(name)); err == nil && k.same(c.key) {
+			return c, nil
+		} // gone or unreadable: read says which
+	}
+	return f.read(name)
+}
+
+// read reads and checks name's file and caches the result.
+func (f *accountFiles) read(name string) (fileEntry, error) {
+	path := f.path(name)
+	data, key, err := readSmallFile(path, maxAccountFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		f.forget(name)
+		return fileEntry{}, ErrNotFound
+	}
+	if err != nil {
+		return fileEntry{}, fmt.Errorf("reading the account file %s: %w", path, err)
+	}
+	e := fileEntry{key: key}
+	if !key.regular {
+		e.err = damaged(name, path, "it is not a regular file")
+	} else {
+		e.acct, e.err = parseAccount(name, path, data)
+	}
+	f.mu.Lock()
+	f.cache[name] = e
+	f.mu.Unlock()
+	return e, nil
+}
+
+// parseAccount checks what an account file holds: a document of this
+// format naming the account the file is named after.
+func parseAccount(name, path string, data []byte) (Account, *DamagedError) {
+	if ValidName(name) != nil {
+		return Account{}, damaged(name, path, "its name is not an account name")
+	}
+	if len(data) > maxAccountFile {
+		return Account{}, damaged(name, path, "it is larger than 1 MiB")
+	}
+	var doc accountFile
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return Account{}, damaged(name, path, "it is not an account's JSON: "+err.Error())
+	}
+	switch {
+	case doc.Version > fileVersion:
+		e := damaged(name, path, fmt.Sprintf("a newer tokenring wrote it (format %d)", doc.Version))
+		e.Fix = "update tokenring"
+		return Account{}, e
+	case doc.Version < 1:
+		return Account{}, damaged(name, path, "it has no format version")
+	case doc.Name != name:
+		return Account{}, damaged(name, path, fmt.Sprintf("it holds the account %q", doc.Name))
+	}
+	return doc.Account, nil
+}
+
+// list reads the accounts directory: every NAME.json, sorted by name,
+// damaged files included (see fileEntry.listed). Files whose name starts
+// with a dot (the writers' temp files) and files not ending in .json are
+// not accounts.
+func (f *accountFiles) list() ([]Account, error) {
+	d, err := os.Open(f.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the accounts directory: %w", err)
+	}
+	ents, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading the accounts directory %s: %w", f.dir, err)
+	}
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		n := e.Name()
+		if strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".json") {
+			continue
+		}
+		names = append(names, strings.TrimSuffix(n, ".json"))
+	}
+	sort.Strings(names)
+
+	// Stat every file, and read those not cached, on every core: a cold
+	// list of 1,000 accounts is ~1,000 small reads and decodes.
+	out := make([]Account, len(names))
+	keep := make([]bool, len(names))
+	errs := make([]error, len(names))
+	workers := min(runtime.GOMAXPROCS(0), (len(names)+63)/64)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(names); i += workers {
+				e, err := f.entry(names[i])
+				switch {
+				case errors.Is(err, ErrNotFound): // removed since the directory was read
+				case err != nil:
+					errs[i] = err
+				default:
+					out[i], keep[i] = e.listed(names[i]), true
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	n := 0
+	for i := range out {
+		if keep[i] {
+			out[n] = out[i]
+			n++
+		}
+	}
+	f.prune(names)
+	return out[:n], nil
+}
+
+// prune drops cached entries of files no longer in the directory.
+func (f *accountFiles) prune(names []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.cache) <= len(names) {
+		return
+	}
+	present := make(map[string]bool, len(names))
+	for _, n := range names {
+		present[n] = true
+	}
+	for n := range f.cache {
+		if !present[n] {
+			delete(f.cache, n)
+		}
+	}
+}
+
+func (f *accountFiles) forget(name string) {
+	f.mu.Lock()
+	delete(f.cache, name)
+	f.mu.Unlock()
+}
+
+// exists says whether name has a file (damaged or not).
+func (f *accountFiles) exists(name string) (bool, error) {
+	_, err := os.Lstat(f.path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading the account file of %s: %w", name, err)
+	}
+	return true, nil
+}
+
+func encodeAccount(a Account) ([]byte, error) {
+	a.Damaged = nil
+	data, err := json.MarshalIndent(accountFile{Version: fileVersion, Account: a}, "", "  ")
+	return append(data, '\n'), err
+}
+
+// write replaces a's file. The caller holds a's lock.
+func (f *accountFiles) write(a Account) error {
+	data, err := encodeAccount(a)
+	if err != nil {
+		return err
+	}
+	defer f.forget(a.Name)
+	return writeFile(f.path(a.Name), data, true)
+}
+
+// create writes a's file if it has none; errFileExists if it has. The
+// caller holds a's lock; the check is also made by the file system (a hard
+// link never replaces a file), so two writers cannot both create one name.
+func (f *accountFiles) create(a Account) error {
+	data, err := encodeAccount(a)
+	if err != nil {
+		return err
+	}
+	defer f.forget(a.Name)
+	return writeFile(f.path(a.Name), data, false)
+}
+
+// remove deletes name's file (none: nil). The caller holds name's lock.
+func (f *accountFiles) remove(name string) error {
+	defer f.forget(name)
+	if err := os.Remove(f.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the account file of %s: %w", name, err)
+	}
+	return syncDir(f.dir)
+}

@@ -1,0 +1,47 @@
+//go:build !unix
+
+package accounts
+
+import (
+	"io"
+	"os"
+)
+
+// fileKey identifies one version of a file for the cache (readfile_unix.go).
+type fileKey struct {
+	fi      os.FileInfo
+	regular bool
+}
+
+func (k fileKey) same(o fileKey) bool {
+	return k.fi != nil && o.fi != nil && os.SameFile(k.fi, o.fi) &&
+		k.fi.ModTime().Equal(o.fi.ModTime()) && k.fi.Size() == o.fi.Size()
+}
+
+func statFile(path string) (fileKey, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileKey{}, err
+	}
+	return fileKey{fi: fi, regular: fi.Mode().IsRegular()}, nil
+}
+
+// readSmallFile reads path, at most max+1 bytes (readfile_unix.go says why
+// it has a Unix version).
+func readSmallFile(path string, max int64) ([]byte, fileKey, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileKey{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fileKey{}, err
+	}
+	k := fileKey{fi: fi, regular: fi.Mode().IsRegular()}
+	if !k.regular {
+		return nil, k, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	return data, k, err
+}
