@@ -38,9 +38,12 @@ type childReport struct {
 
 // childMain: "refresh N G" does N forced refreshes of account "acct" in G
 // goroutines and prints a report; "forever" prints "ready" and refreshes
-// until killed.
+// until killed; layoutChild has the modes of the account files' tests.
 func childMain(mode string) int {
 	dir := os.Getenv("TOKENRING_ACCOUNTS_TEST_DIR")
+	if code, ok := layoutChild(mode, dir); ok { // layout_process_test.go
+		return code
+	}
 	s, err := Open(Config{Dir: dir, Backend: "file", Exchanger: exchange.New()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
