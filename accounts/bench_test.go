@@ -2,13 +2,13 @@ package accounts
 
 import (
 	"fmt"
-	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
 
 // benchAccounts opens a store on a config directory holding n account
-// files, written as the store writes them (without an fsync each).
+// files (written as the store writes them, without an fsync each).
 func benchAccounts(b *testing.B, n int) *Store {
 	b.Helper()
 	dir := b.TempDir()
@@ -23,18 +23,10 @@ func benchAccounts(b *testing.B, n int) *Store {
 	return s
 }
 
-// writeAccountFiles writes account files as the store does, without the
-// fsyncs (a test's temp dir does not outlive a crash).
 func writeAccountFiles(t testing.TB, s *Store, accts ...Account) {
 	t.Helper()
-	for _, a := range accts {
-		data, err := encodeAccount(a)
-		if err == nil {
-			err = os.WriteFile(s.files.path(a.Name), data, 0o600)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := WriteAccountFiles(filepath.Dir(s.files.dir), accts); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/tokenring/tokenring/flow"
 )
 
 // AccountsDir is the directory of the config directory that holds one file
@@ -47,6 +50,9 @@ type accountFiles struct {
 
 	mu    sync.Mutex
 	cache map[string]fileEntry // by the name the file is named after
+
+	pmu   sync.Mutex
+	provs map[string]flow.Provider // decoded providers by their JSON
 }
 
 // fileEntry is what one file held when it had the stat key.
@@ -73,7 +79,7 @@ func (e fileEntry) listed(name string) Account {
 }
 
 func newAccountFiles(dir string) *accountFiles {
-	return &accountFiles{dir: dir, cache: map[string]fileEntry{}}
+	return &accountFiles{dir: dir, cache: map[string]fileEntry{}, provs: map[string]flow.Provider{}}
 }
 
 func (f *accountFiles) path(name string) string { return filepath.Join(f.dir, name+".json") }
@@ -117,7 +123,7 @@ func (f *accountFiles) read(name string) (fileEntry, error) {
 	if !key.regular {
 		e.err = damaged(name, path, "it is not a regular file")
 	} else {
-		e.acct, e.err = parseAccount(name, path, data)
+		e.acct, e.err = f.parseAccount(name, path, data)
 	}
 	f.mu.Lock()
 	f.cache[name] = e
@@ -127,7 +133,7 @@ func (f *accountFiles) read(name string) (fileEntry, error) {
 
 // parseAccount checks what an account file holds: a document of this
 // format naming the account the file is named after.
-func parseAccount(name, path string, data []byte) (Account, *DamagedError) {
+func (f *accountFiles) parseAccount(name, path string, data []byte) (Account, *DamagedError) {
 	if ValidName(name) != nil {
 		return Account{}, damaged(name, path, "its name is not an account name")
 	}
@@ -135,7 +141,11 @@ func parseAccount(name, path string, data []byte) (Account, *DamagedError) {
 		return Account{}, damaged(name, path, "it is larger than 1 MiB")
 	}
 	var doc accountFile
-	if err := json.Unmarshal(data, &doc); err != nil {
+	lazy := lazyFile{Version: &doc.Version, Account: &doc.Account}
+	if err := json.Unmarshal(data, &lazy); err != nil {
+		return Account{}, damaged(name, path, "it is not an account's JSON: "+err.Error())
+	}
+	if err := f.provider(lazy.Provider, &doc.Provider); err != nil {
 		return Account{}, damaged(name, path, "it is not an account's JSON: "+err.Error())
 	}
 	switch {
@@ -149,6 +159,42 @@ func parseAccount(name, path string, data []byte) (Account, *DamagedError) {
 		return Account{}, damaged(name, path, fmt.Sprintf("it holds the account %q", doc.Name))
 	}
 	return doc.Account, nil
+}
+
+// lazyFile decodes an account file but its provider, which it keeps raw
+// (the outer Provider field hides the embedded Account's).
+type lazyFile struct {
+	Version *int `json:"version"`
+	*Account
+	Provider json.RawMessage `json:"provider"`
+}
+
+// provider decodes raw into p, once for each distinct provider: accounts
+// of one provider carry the same ~600 bytes, and decoding them was half
+// of a cold list of 1,000 accounts. The Provider's slices and maps are
+// then shared by those accounts (Store.Accounts says: read-only).
+func (f *accountFiles) provider(raw json.RawMessage, p *flow.Provider) error {
+	if raw == nil {
+		return nil
+	}
+	f.pmu.Lock()
+	got, ok := f.provs[string(raw)]
+	f.pmu.Unlock()
+	if ok {
+		*p = got
+		return nil
+	}
+	if err := json.Unmarshal(raw, p); err != nil {
+		return err
+	}
+	p.Scopes = slices.Clip(p.Scopes) // shared: an append must not write into another account's
+	f.pmu.Lock()
+	if len(f.provs) >= 1024 { // a bound for a long-running TUI
+		clear(f.provs)
+	}
+	f.provs[string(raw)] = *p
+	f.pmu.Unlock()
+	return nil
 }
 
 // list reads the accounts directory: every NAME.json, sorted by name,
@@ -250,6 +296,30 @@ func (f *accountFiles) exists(name string) (bool, error) {
 		return false, fmt.Errorf("reading the account file of %s: %w", name, err)
 	}
 	return true, nil
+}
+
+// WriteAccountFiles writes the files of accts into the config directory
+// dir exactly as the Store writes them, but without its locks and fsyncs:
+// for seeding a directory that no tokenring process uses yet (perf/seed,
+// benchmarks). Existing files are replaced.
+func WriteAccountFiles(dir string, accts []Account) error {
+	f := newAccountFiles(filepath.Join(dir, AccountsDir))
+	if err := os.MkdirAll(f.dir, 0o700); err != nil {
+		return err
+	}
+	for _, a := range accts {
+		if err := ValidName(a.Name); err != nil {
+			return fmt.Errorf("%q: %w", a.Name, err)
+		}
+		data, err := encodeAccount(a)
+		if err == nil {
+			err = os.WriteFile(f.path(a.Name), data, 0o600)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func encodeAccount(a Account) ([]byte, error) {

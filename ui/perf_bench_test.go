@@ -4,13 +4,13 @@ package ui
 // Performance, has the numbers):
 //
 //   - BenchmarkFirstFrame1000Locked: from nothing to the first frame that
-//     shows the accounts, with 1,000 accounts in the index and the file
-//     keyring locked: open the store, build the model, size it, read the
-//     index (Init's load), take the loaded message, render. (The whole
+//     shows the accounts, with 1,000 account files and the file keyring
+//     locked: open the store, build the model, size it, read the account
+//     files (Init's load), take the loaded message, render. (The whole
 //     process through a real pty is perf/run.sh's job.)
 //   - BenchmarkRefreshStorm1000: 1,000 accounts expire together and refresh
 //     against a local OIDC provider over HTTP on 127.0.0.1, through the
-//     real accounts.Store (file keyring, PBES2, flock, index rewrite) and
+//     real accounts.Store (file keyring, PBES2, flock, account file) and
 //     flow/exchange, driven as Bubble Tea drives the model: every Cmd runs
 //     in its own goroutine and its message comes back to Update. Reported:
 //     the Update+View time of every message while the refreshes complete
@@ -22,7 +22,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -39,19 +38,11 @@ import (
 	"github.com/tokenring/tokenring/internal/localoauth"
 )
 
-// writeIndex writes accounts.json in the index's format (version 1, a list
-// of accounts.Account), as perf/seed does.
-func writeIndex(tb testing.TB, dir string, all []accounts.Account) {
+// writeAccounts writes the accounts' files into the config directory dir, as
+// perf/seed does.
+func writeAccounts(tb testing.TB, dir string, all []accounts.Account) {
 	tb.Helper()
-	doc := struct {
-		Version  int                `json:"version"`
-		Accounts []accounts.Account `json:"accounts"`
-	}{1, all}
-	data, err := json.Marshal(doc) // as accounts writes it: compact
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, accounts.IndexFile), append(data, '\n'), 0o600); err != nil {
+	if err := accounts.WriteAccountFiles(dir, all); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -69,7 +60,7 @@ func perfAccounts(n int, p flow.Provider, now time.Time, expiry func(i int) time
 func BenchmarkFirstFrame1000Locked(b *testing.B) {
 	dir := b.TempDir()
 	now := time.Now()
-	writeIndex(b, dir, perfAccounts(1000, oidcP(), now, func(i int) time.Time { return now.Add(20*time.Minute + time.Duration(i)*2*time.Second) }))
+	writeAccounts(b, dir, perfAccounts(1000, oidcP(), now, func(i int) time.Time { return now.Add(20*time.Minute + time.Duration(i)*2*time.Second) }))
 	env := map[string]string{} // no TOKENRING_PASSPHRASE: locked
 	b.ReportAllocs()
 	for b.Loop() {
@@ -102,7 +93,7 @@ func stormEnv(b *testing.B, n int) (*accounts.Store, *localoauth.Server) {
 	const pass = "storm pass"
 	now := time.Now()
 	all := perfAccounts(n, p, now, func(int) time.Time { return now.Add(20 * time.Second) })
-	writeIndex(b, dir, all)
+	writeAccounts(b, dir, all)
 
 	// The keyring items, written with keyring's file backend as the store
 	// writes them (one item per account: the JSON of accounts.Secret),
