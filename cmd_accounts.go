@@ -128,8 +128,9 @@ func newRemoveCmd(a *app) *cobra.Command {
 		Use:   "remove NAME",
 		Short: "Remove an account (revoking its tokens where the provider can)",
 		Long: `Remove NAME: revoke its tokens at the provider when the provider has a
-revocation endpoint (RFC 7009), then delete its keyring item and its entry in
-the account index. --no-revoke skips the revocation (and the passphrase).
+revocation endpoint (RFC 7009), then delete its keyring item and its account
+file. --no-revoke skips the revocation (and the passphrase). An account whose
+file is damaged is removed without revoking.
 
 ` + exitCodesHelp,
 		Aliases:           []string{"rm"},
@@ -145,6 +146,19 @@ the account index. --no-revoke skips the revocation (and the passphrase).
 
 func (a *app) remove(ctx context.Context, name string, revoke bool) error {
 	st, acct, err := a.openAccount(name)
+	if errors.Is(err, accounts.ErrDamaged) && accounts.ValidName(name) == nil {
+		// Removing is the way out of a damaged account file; its provider
+		// is unknown, so nothing can be revoked.
+		if st, _, err = a.openStore(true); err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := st.Remove(ctx, name, false); err != nil {
+			return accountErr(name, err)
+		}
+		fmt.Fprintf(a.stdout, "Removed %s (its account file was damaged, so its tokens were not revoked).\n", name)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -175,7 +189,9 @@ func newListCmd(a *app) *cobra.Command {
 		Long: `List the linked accounts: provider, status, expiry, whether a refresh token is
 held, and the last refresh. Listing never needs the keyring's passphrase.
 
-Statuses: valid, expiring_soon, expired, no_expiry, refreshing, needs_relink, error.
+Statuses: valid, expiring_soon, expired, no_expiry, refreshing, needs_relink, error,
+damaged (the account's file cannot be used; last_error says which file and
+what to do).
 
 --json prints an array of objects with the fields name, provider, status,
 expires_at, expires_in_seconds, refresh_due, has_refresh_token, has_id_token,
@@ -224,6 +240,8 @@ func statusName(s accounts.Status) string {
 		return "refreshing"
 	case accounts.StatusNeedsRelink:
 		return "needs_relink"
+	case accounts.StatusDamaged:
+		return "damaged"
 	}
 	return "error"
 }
@@ -314,7 +332,15 @@ func listStore(a *app, st lister, asJSON bool) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Provider, strings.ReplaceAll(e.Status, "_", " "), exp, rt, last)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, ac := range accts {
+		if ac.Damaged != nil {
+			fmt.Fprintf(a.stdout, "\n%s: %s\n", flow.Clean(ac.Name), flow.Clean(ac.LastError))
+		}
+	}
+	return nil
 }
 
 func newProvidersCmd(a *app) *cobra.Command {
@@ -386,7 +412,7 @@ func (a *app) providers(asJSON bool) error {
 }
 
 // openAccount opens the store (with the passphrase prompt) and looks up
-// name in the index; the caller closes the store.
+// name's account; the caller closes the store.
 func (a *app) openAccount(name string) (store, accounts.Account, error) {
 	st, _, err := a.openStore(true)
 	if err != nil {

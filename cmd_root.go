@@ -111,7 +111,7 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// completeAccounts completes account names from the index (no passphrase).
+// completeAccounts completes account names from the account files (no passphrase).
 func (a *app) completeAccounts(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp

@@ -17,7 +17,7 @@ func attention(s accounts.Status) int {
 	switch s {
 	case accounts.StatusNeedsRelink:
 		return 0
-	case accounts.StatusError:
+	case accounts.StatusError, accounts.StatusDamaged:
 		return 1
 	case accounts.StatusExpired:
 		return 2
@@ -366,6 +366,8 @@ func (m *Model) badge(s accounts.Status) (string, styleT) {
 		return "◌ refreshing", th.Info
 	case accounts.StatusNeedsRelink:
 		return "✗ needs re-link", th.Danger
+	case accounts.StatusDamaged:
+		return "! damaged", th.Danger
 	}
 	return "! error", th.Danger
 }
@@ -442,7 +444,7 @@ func (m *Model) infoLine() (string, bool) {
 	switch m.status(a) {
 	case accounts.StatusNeedsRelink:
 		return flow.Clean(a.Name) + " must be linked again: press L (or d to remove it)", true
-	case accounts.StatusError:
+	case accounts.StatusError, accounts.StatusDamaged:
 		if a.LastError != "" {
 			return flow.Clean(a.Name) + ": " + flow.Clean(a.LastError), true
 		}
