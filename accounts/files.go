@@ -87,7 +87,7 @@ func (f *accountFiles) path(name string) string { return filepath.Join(f.dir, na
 // get returns the account in name's file: ErrNotFound when there is none,
 // a *DamagedError when it cannot be used.
 func (f *accountFiles) get(name string) (Account, error) {
-	e, err := f.entry(name)
+	e, err := f.entry(nil, name)
 	if err != nil {
 		return Account{}, err
 	}
@@ -95,29 +95,43 @@ func (f *accountFiles) get(name string) (Account, error) {
 }
 
 // entry returns name's file as cached when its stat is unchanged, else
-// reads it.
-func (f *accountFiles) entry(name string) (fileEntry, error) {
+// reads it. dir is the open accounts directory, or nil.
+func (f *accountFiles) entry(dir *os.File, name string) (fileEntry, error) {
 	f.mu.Lock()
 	c, ok := f.cache[name]
 	f.mu.Unlock()
 	if ok {
-		if k, err := statFile(f.path(name)); err == nil && k.same(c.key) {
+		if k, err := statFile(dir, f.rel(dir, name)); err == nil && k.same(c.key) {
 			return c, nil
 		} // gone or unreadable: read says which
 	}
-	return f.read(name)
+	return f.read(dir, name)
+}
+
+// rel is how name's file is named to the system calls: in dir, or whole.
+func (f *accountFiles) rel(dir *os.File, name string) string {
+	if dir == nil {
+		return f.path(name)
+	}
+	return name + ".json"
 }
 
 // read reads and checks name's file and caches the result.
-func (f *accountFiles) read(name string) (fileEntry, error) {
+func (f *accountFiles) read(dir *os.File, name string) (fileEntry, error) {
 	path := f.path(name)
-	data, key, err := readSmallFile(path, maxAccountFile)
+	data, key, err := readSmallFile(dir, f.rel(dir, name), maxAccountFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		f.forget(name)
 		return fileEntry{}, ErrNotFound
 	}
 	if err != nil {
-		return fileEntry{}, fmt.Errorf("reading the account file %s: %w", path, err)
+		// Unreadable (permissions, I/O): this account cannot be used, the
+		// others can. Not cached: it may pass.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fileEntry{err: damaged(name, path, "it cannot be read: "+err.Error())}, nil
 	}
 	e := fileEntry{key: key}
 	if !key.regular {
@@ -209,8 +223,8 @@ func (f *accountFiles) list() ([]Account, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the accounts directory: %w", err)
 	}
+	defer d.Close()
 	ents, err := d.ReadDir(-1)
-	d.Close()
 	if err != nil {
 		return nil, fmt.Errorf("reading the accounts directory %s: %w", f.dir, err)
 	}
@@ -236,7 +250,7 @@ func (f *accountFiles) list() ([]Account, error) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(names); i += workers {
-				e, err := f.entry(names[i])
+				e, err := f.entry(d, names[i])
 				switch {
 				case errors.Is(err, ErrNotFound): // removed since the directory was read
 				case err != nil:

@@ -6,9 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,7 +16,7 @@ import (
 // damage is one way an account file can be unusable.
 type damage struct {
 	file   string // the file's name without .json
-	data   []byte // nil: make it a directory; "fifo": a named pipe
+	data   []byte // nil: make it a directory; "fifo": a named pipe; "loop": a symlink to itself
 	reason string // in the error
 	fix    string
 }
@@ -45,6 +43,7 @@ func damages(t *testing.T) map[string]damage {
 		"larger than 1 MiB": {"broken", append(bytes.Repeat([]byte(" "), maxAccountFile), whole...), "it is larger than 1 MiB", remove},
 		"a directory":       {"broken", nil, "it is not a regular file", remove},
 		"a named pipe":      {"broken", []byte("fifo"), "it is not a regular file", remove},
+		"unreadable":        {"broken", []byte("loop"), "it cannot be read: too many levels of symbolic links", remove},
 		"invalid file name": {"my account", enc(Account{Name: "my account", Provider: testProvider()}), "its name is not an account name", "move it out of"},
 		"name too long":     {strings.Repeat("a", 65), enc(Account{Name: strings.Repeat("a", 65)}), "its name is not an account name", "move it out of"},
 	}
@@ -58,10 +57,11 @@ func (d damage) write(t *testing.T, dir string) string {
 	case d.data == nil:
 		err = os.Mkdir(path, 0o700)
 	case string(d.data) == "fifo":
-		if runtime.GOOS == "windows" {
+		if err = mkfifo(path); errors.Is(err, errors.ErrUnsupported) {
 			t.Skip("no named pipes in the file system")
 		}
-		err = syscall.Mkfifo(path, 0o600)
+	case string(d.data) == "loop": // what root cannot make with a mode: a file open fails on
+		err = os.Symlink(filepath.Base(path), path)
 	default:
 		err = os.WriteFile(path, d.data, 0o600)
 	}
@@ -201,7 +201,7 @@ func TestRefreshWritesOneFile(t *testing.T) {
 		}
 	}
 	stat := func(n string) fileKey {
-		k, err := statFile(filepath.Join(dir, AccountsDir, n+".json"))
+		k, err := statFile(nil, filepath.Join(dir, AccountsDir, n+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,7 +36,8 @@ func layoutChild(mode, dir string) (int, bool) {
 	if k, _ := strconv.Atoi(os.Getenv("TOKENRING_ACCOUNTS_TEST_KILL_AFTER")); k > 0 {
 		migrateHook = func(n int) {
 			if n == k {
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				p, _ := os.FindProcess(os.Getpid())
+				p.Kill() // SIGKILL: no deferred function, no cleanup runs
 				select {}
 			}
 		}

@@ -5,6 +5,7 @@ package accounts
 import (
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // fileKey identifies one version of a file for the cache (readfile_unix.go).
@@ -18,18 +19,26 @@ func (k fileKey) same(o fileKey) bool {
 		k.fi.ModTime().Equal(o.fi.ModTime()) && k.fi.Size() == o.fi.Size()
 }
 
-func statFile(path string) (fileKey, error) {
-	fi, err := os.Stat(path)
+func statFile(dir *os.File, name string) (fileKey, error) {
+	fi, err := os.Stat(join(dir, name))
 	if err != nil {
 		return fileKey{}, err
 	}
 	return fileKey{fi: fi, regular: fi.Mode().IsRegular()}, nil
 }
 
-// readSmallFile reads path, at most max+1 bytes (readfile_unix.go says why
+// join is name in dir, or, dir nil, name (see readfile_unix.go's dirFD).
+func join(dir *os.File, name string) string {
+	if dir == nil {
+		return name
+	}
+	return filepath.Join(dir.Name(), name)
+}
+
+// readSmallFile reads name, at most max+1 bytes (readfile_unix.go says why
 // it has a Unix version).
-func readSmallFile(path string, max int64) ([]byte, fileKey, error) {
-	f, err := os.Open(path)
+func readSmallFile(dir *os.File, name string, max int64) ([]byte, fileKey, error) {
+	f, err := os.Open(join(dir, name))
 	if err != nil {
 		return nil, fileKey{}, err
 	}
