@@ -39,17 +39,17 @@ go build -o "$w/tool" ./perf/tool
 ls -l "$w/tokenring" | awk '{printf "tokenring binary: %.1f MB\n", $5/1048576}'
 echo "$(nproc) cores; $(go version)"
 
-step "seed: 1,000 accounts in the index, one with a valid token in the file keyring"
+step "seed: 1,000 account files, one with a valid token in the file keyring"
 pass="perf-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 TOKENRING_PASSPHRASE=$pass "$w/seed" -dir "$w/home" -n 1000
-ls -l "$w/home/accounts.json" | awk '{printf "accounts.json: %.0f KB\n", $5/1024}'
+echo "accounts/: $(ls "$w/home/accounts" | wc -l) files, $(du -b -s "$w/home/accounts" | cut -f1) bytes"
 
 step "Go benchmarks (median of $count runs)"
 echo "ui: View() of the list with 1,000 accounts; one 1 Hz tick; first frame (1,000 accounts, keyring locked)"
 go test -run '^$' -bench 'BenchmarkListView$|BenchmarkUpdateTick$|BenchmarkFirstFrame1000Locked$' -count "$count" ./ui | "$w/tool" benchmedian
 echo "flow/exchange: code exchange and refresh against a canned local server; the bare net/http round trip; the client alone (in memory)"
 go test -run '^$' -bench 'BenchmarkExchange$|BenchmarkRefresh$|BenchmarkBaselinePOST$|BenchmarkExchangeInMemory$|BenchmarkRefreshInMemory$' -count "$count" ./flow/exchange | "$w/tool" benchmedian
-echo "accounts: one account of 1,000 from an unparsed index; the whole index; Token() on the file backend"
+echo "accounts: one account of 1,000 from its file; all 1,000 files, nothing cached; Token() on the file backend"
 go test -run '^$' -bench 'BenchmarkAccount1000Cold$|BenchmarkAccounts1000Cold$|BenchmarkTokenValidFile$' -count "$count" ./accounts | "$w/tool" benchmedian
 if [ "$quick" != 1 ]; then
   echo "ui: 1,000 accounts expiring together, refreshed against a local OIDC provider (3 storms; frames = Update+View per message)"

@@ -1,16 +1,20 @@
 // Command seed writes a config directory for the performance script
 // (perf/run.sh): an encrypted file keyring holding one account with a valid
 // token ("perf-token", stored through accounts.Store.Add, so its keyring item
-// is exactly what tokenring writes), and an account index with n accounts in
-// all, written in the index's own format (accounts.IndexFile: version 1, a
-// list of accounts.Account) in one go instead of n read-modify-write cycles.
+// is exactly what tokenring writes), and n accounts in all, in one go:
+//
+//   - -layout files (the default): one file per account in accounts/, written
+//     by accounts.WriteAccountFiles (the store's own format);
+//   - -layout index: the one accounts.json of tokenring up to commit ffd1981
+//     (version 1, a list of accounts.Account, compact), for measuring that
+//     version beside this one. (This tokenring migrates it when it opens it.)
 //
 // The extra accounts have no keyring item (the TUI is measured with the
 // keyring locked, so it never reads one). Their tokens expire between 20 and
 // 55 minutes from now (a countdown that changes every second, outside the
 // refresh window), so the soonest 20 fill the list of a 27-line terminal.
 //
-//	go run ./perf/seed -dir DIR -n 1000   (passphrase in TOKENRING_PASSPHRASE)
+//	go run ./perf/seed -dir DIR -n 1000 [-layout index]   (passphrase in TOKENRING_PASSPHRASE)
 package main
 
 import (
@@ -28,13 +32,14 @@ import (
 
 func main() {
 	dir := flag.String("dir", "", "config directory to create (TOKENRING_HOME)")
-	n := flag.Int("n", 1000, "accounts in the index")
+	n := flag.Int("n", 1000, "accounts in all")
+	layout := flag.String("layout", "files", "files (accounts/NAME.json) or index (accounts.json, as commit ffd1981 wrote it)")
 	flag.Parse()
-	if *dir == "" || os.Getenv("TOKENRING_PASSPHRASE") == "" {
-		fmt.Fprintln(os.Stderr, "usage: TOKENRING_PASSPHRASE=... seed -dir DIR [-n 1000]")
+	if *dir == "" || os.Getenv("TOKENRING_PASSPHRASE") == "" || *layout != "files" && *layout != "index" {
+		fmt.Fprintln(os.Stderr, "usage: TOKENRING_PASSPHRASE=... seed -dir DIR [-n 1000] [-layout files|index]")
 		os.Exit(2)
 	}
-	if err := seed(*dir, *n); err != nil {
+	if err := seed(*dir, *n, *layout == "index"); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		os.Exit(1)
 	}
@@ -50,7 +55,7 @@ func provider() flow.Provider {
 	}
 }
 
-func seed(dir string, n int) error {
+func seed(dir string, n int, index bool) error {
 	st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file"})
 	if err != nil {
 		return err
@@ -81,17 +86,45 @@ func seed(dir string, n int) error {
 			AccessIssued: now.Add(-5 * time.Minute), HasRefresh: true, Backend: "file",
 		})
 	}
+	if index {
+		return writeIndex(dir, all)
+	}
+	if err := accounts.WriteAccountFiles(dir, all); err != nil {
+		return err
+	}
+	// What the store reads back must be what was written: the format is its.
+	got, err := st.Accounts()
+	if err != nil {
+		return err
+	}
+	for _, a := range got {
+		if a.Damaged != nil {
+			return a.Damaged
+		}
+	}
+	if len(got) != n {
+		return fmt.Errorf("the store lists %d accounts, not %d", len(got), n)
+	}
+	return nil
+}
+
+// writeIndex writes accounts.json as tokenring up to commit ffd1981 wrote
+// it (accounts/migrate.go reads it), and takes away the account files.
+func writeIndex(dir string, all []accounts.Account) error {
 	doc := struct {
 		Version  int                `json:"version"`
 		Accounts []accounts.Account `json:"accounts"`
 	}{1, all}
-	data, err := json.Marshal(doc) // as accounts writes it: compact
+	data, err := json.Marshal(doc) // as that version wrote it: compact
 	if err != nil {
 		return err
 	}
 	path := filepath.Join(dir, accounts.IndexFile)
 	tmp := path + ".seed"
 	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(dir, accounts.AccountsDir)); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

@@ -3,9 +3,18 @@
 //	tool hello                 print a line and exit (the floor of a Go process)
 //	tool pbkdf2 [-runs N]      time one PBKDF2 as the file keyring does it
 //	                           (jose2go, HMAC-SHA256, 8,192 rounds, 128-bit key)
-//	tool hyperfine FILE.json   the median, min and max of each command of a
-//	                           hyperfine --export-json file
-//	tool benchmedian < OUT     the median of each metric of `go test -bench` output
+//	tool hyperfine [-pair OLD,NEW] FILE.json...
+//	                           the median, min and max of each command of
+//	                           hyperfine --export-json files (pooled); with
+//	                           -pair, the ratio NEW+x / OLD+x of the medians
+//	                           and its range over the files (rounds)
+//	tool interleave [-runs N] [-warmup N] [-pair OLD,NEW] 'LABEL|K=V ... CMD ARG...'...
+//	                           run the commands in turn (A B C A B C ...), each
+//	                           with its own environment added, and print the
+//	                           median and min-max of the wall time and of the
+//	                           CPU time (user+sys) of each; with -pair, the
+//	                           median of the per-turn ratios NEW+x / OLD+x
+//	tool benchmedian < OUT     the median (and min-max of ns/op) of each metric of `go test -bench` output
 //	                           with -count N
 package main
 
@@ -18,6 +27,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +39,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: tool hello | pbkdf2 [-runs N] | hyperfine FILE.json | benchmedian < go-test-output")
+		fmt.Fprintln(os.Stderr, "usage: tool hello | pbkdf2 [-runs N] | hyperfine [-pair OLD,NEW] FILE.json... | interleave [-runs N] [-warmup N] [-pair OLD,NEW] 'LABEL|K=V CMD ARG'... | benchmedian < go-test-output")
 		os.Exit(2)
 	}
 	var err error
@@ -41,6 +52,8 @@ func main() {
 		err = hyperfine(os.Args[2:])
 	case "benchmedian":
 		err = benchMedian()
+	case "interleave":
+		err = interleave(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -90,27 +103,62 @@ func pbkdf2(args []string) error {
 }
 
 func hyperfine(args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: tool hyperfine FILE.json")
-	}
-	b, err := os.ReadFile(args[0])
-	if err != nil {
+	fs := flag.NewFlagSet("hyperfine", flag.ContinueOnError)
+	pair := fs.String("pair", "", "OLD,NEW: also print, for each command named OLD+x, the ratio of NEW+x to it")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var doc struct {
-		Results []struct {
-			Command string    `json:"command"`
-			Median  float64   `json:"median"`
-			Min     float64   `json:"min"`
-			Max     float64   `json:"max"`
-			Times   []float64 `json:"times"`
-		} `json:"results"`
+	if fs.NArg() == 0 {
+		return fmt.Errorf("usage: tool hyperfine [-pair OLD,NEW] FILE.json...")
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return err
+	pooled := map[string][]float64{} // all times of a command, over the files
+	rounds := map[string][]float64{} // its median in each file, in order
+	var order []string
+	for _, name := range fs.Args() {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		var doc struct {
+			Results []struct {
+				Command string    `json:"command"`
+				Median  float64   `json:"median"`
+				Times   []float64 `json:"times"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		for _, r := range doc.Results {
+			if _, ok := pooled[r.Command]; !ok {
+				order = append(order, r.Command)
+			}
+			pooled[r.Command] = append(pooled[r.Command], r.Times...)
+			rounds[r.Command] = append(rounds[r.Command], r.Median)
+		}
 	}
-	for _, r := range doc.Results {
-		fmt.Printf("  %-40s median %6.2f ms   min %6.2f ms   max %6.2f ms   (%d runs)\n", r.Command, r.Median*1e3, r.Min*1e3, r.Max*1e3, len(r.Times))
+	for _, c := range order {
+		t := pooled[c]
+		m := median(t) // sorts t
+		fmt.Printf("  %-40s median %6.2f ms   min %6.2f ms   max %6.2f ms   (%d runs)\n", c, m*1e3, t[0]*1e3, t[len(t)-1]*1e3, len(t))
+	}
+	old, cur, ok := strings.Cut(*pair, ",")
+	if !ok {
+		return nil
+	}
+	for _, c := range order {
+		rest, isOld := strings.CutPrefix(c, old)
+		n := cur + rest
+		if !isOld || pooled[n] == nil {
+			continue
+		}
+		var r []float64
+		for i := range min(len(rounds[c]), len(rounds[n])) {
+			r = append(r, rounds[n][i]/rounds[c][i])
+		}
+		m := median(r) // sorts r
+		fmt.Printf("  %-40s %s / %s: %.2fx of the pooled medians; per round median %.2fx, %.2f-%.2fx (%d rounds)\n", rest, cur, old,
+			median(pooled[n])/median(pooled[c]), m, r[0], r[len(r)-1], len(r))
 	}
 	return nil
 }
@@ -141,14 +189,99 @@ func benchMedian() error {
 	}
 	for _, k := range order {
 		v := vals[k]
-		m := median(append([]float64(nil), v...))
+		m := median(v) // sorts v
 		switch k.unit {
 		case "ns/op":
-			fmt.Printf("  %-40s median %10.3f ms/op  (%d runs)\n", k.name, m/1e6, len(v))
+			fmt.Printf("  %-40s median %10.3f ms/op  %.3f-%.3f  (%d runs)\n", k.name, m/1e6, v[0]/1e6, v[len(v)-1]/1e6, len(v))
 		case "B/op", "allocs/op":
 		default:
 			fmt.Printf("  %-40s median %10.3f %s  (%d runs)\n", k.name, m, k.unit, len(v))
 		}
 	}
 	return sc.Err()
+}
+
+// interleave runs each command in turn, one run at a time: on a shared
+// machine whose load drifts, every command sees the same drift, and the
+// ratio of two commands run one right after the other is the fairest
+// comparison there is. The CPU time (user+sys of the child, from its
+// rusage) is what the command itself cost, which other processes on the
+// machine disturb far less than the wall time.
+func interleave(args []string) error {
+	fs := flag.NewFlagSet("interleave", flag.ContinueOnError)
+	runs := fs.Int("runs", 100, "runs of each command")
+	warmup := fs.Int("warmup", 5, "untimed runs of each command first")
+	pair := fs.String("pair", "", "OLD,NEW: the ratio NEW+x / OLD+x, turn by turn")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	type command struct {
+		label     string
+		env, argv []string
+		wall, cpu []float64 // ms
+	}
+	var cmds []*command
+	for _, spec := range fs.Args() {
+		label, line, ok := strings.Cut(spec, "|")
+		if !ok {
+			return fmt.Errorf("%q: want LABEL|K=V ... CMD ARG...", spec)
+		}
+		c := &command{label: label}
+		for _, f := range strings.Fields(line) {
+			if len(c.argv) == 0 && strings.Contains(f, "=") {
+				c.env = append(c.env, f)
+			} else {
+				c.argv = append(c.argv, f)
+			}
+		}
+		cmds = append(cmds, c)
+	}
+	run := func(c *command) (wall, cpu float64, err error) {
+		cmd := exec.Command(c.argv[0], c.argv[1:]...)
+		cmd.Env = append(os.Environ(), c.env...)
+		t := time.Now()
+		if err := cmd.Run(); err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", c.label, err)
+		}
+		wall = float64(time.Since(t)) / 1e6
+		return wall, float64(cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime()) / 1e6, nil
+	}
+	for i := 0; i < *warmup+*runs; i++ {
+		for _, c := range cmds {
+			w, u, err := run(c)
+			if err != nil {
+				return err
+			}
+			if i >= *warmup {
+				c.wall, c.cpu = append(c.wall, w), append(c.cpu, u)
+			}
+		}
+	}
+	byLabel := map[string]*command{}
+	for _, c := range cmds {
+		byLabel[c.label] = c
+		w, u := slices.Clone(c.wall), slices.Clone(c.cpu)
+		mw, mu := median(w), median(u)
+		fmt.Printf("  %-36s wall median %7.2f ms (%.2f-%.2f)   cpu median %6.2f ms (%.2f-%.2f)   %d runs\n",
+			c.label, mw, w[0], w[len(w)-1], mu, u[0], u[len(u)-1], len(w))
+	}
+	old, cur, ok := strings.Cut(*pair, ",")
+	if !ok {
+		return nil
+	}
+	for _, c := range cmds {
+		rest, isOld := strings.CutPrefix(c.label, old)
+		n := byLabel[cur+rest]
+		if !isOld || n == nil {
+			continue
+		}
+		var rw, ru []float64
+		for i := range c.wall {
+			rw, ru = append(rw, n.wall[i]/c.wall[i]), append(ru, n.cpu[i]/c.cpu[i])
+		}
+		mw, mu := median(rw), median(ru)
+		fmt.Printf("  %-36s %s/%s turn by turn: wall %.2fx (middle half %.2f-%.2f), cpu %.2fx (middle half %.2f-%.2f)\n",
+			rest, strings.TrimSpace(cur), strings.TrimSpace(old), mw, rw[len(rw)/4], rw[len(rw)*3/4], mu, ru[len(ru)/4], ru[len(ru)*3/4])
+	}
+	return nil
 }
