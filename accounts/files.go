@@ -42,9 +42,10 @@ type accountFile struct {
 // sees an old or a new file, whole. Every write holds the account's lock
 // (locks/NAME.lock), taken by the Store.
 //
-// A cache keeps what each file held, keyed by the file's identity, mtime
-// and size (as the old index's cache did for its one file): a list of 1,000
-// unchanged accounts costs a directory read and 1,000 stats, no decoding.
+// A cache keeps what each file held, keyed by the file's identity, mtime,
+// ctime and size (as the old index's cache did for its one file): a list of
+// 1,000 unchanged accounts costs a directory read and 1,000 stats, no
+// decoding; a file changed in any way, even in place, is read again.
 type accountFiles struct {
 	dir string
 
@@ -71,7 +72,7 @@ func (e fileEntry) result() (Account, error) {
 
 // listed is how the entry shows in a list: a damaged file as an account
 // of the name it is named after (made printable) that carries the damage.
-func (e fileEntry) listed(name string) Account {
+func (e fileEntry) listed() Account {
 	if e.err == nil {
 		return e.acct
 	}
@@ -155,11 +156,8 @@ func (f *accountFiles) parseAccount(name, path string, data []byte) (Account, *D
 		return Account{}, damaged(name, path, "it is larger than 1 MiB")
 	}
 	var doc accountFile
-	lazy := lazyFile{Version: &doc.Version, Account: &doc.Account}
+	lazy := lazyFile{Version: &doc.Version, Account: &doc.Account, Provider: &providerField{f, &doc.Provider}}
 	if err := json.Unmarshal(data, &lazy); err != nil {
-		return Account{}, damaged(name, path, "it is not an account's JSON: "+err.Error())
-	}
-	if err := f.provider(lazy.Provider, &doc.Provider); err != nil {
 		return Account{}, damaged(name, path, "it is not an account's JSON: "+err.Error())
 	}
 	switch {
@@ -175,30 +173,36 @@ func (f *accountFiles) parseAccount(name, path string, data []byte) (Account, *D
 	return doc.Account, nil
 }
 
-// lazyFile decodes an account file but its provider, which it keeps raw
+// lazyFile decodes an account file, its provider through providerField
 // (the outer Provider field hides the embedded Account's).
 type lazyFile struct {
 	Version *int `json:"version"`
 	*Account
-	Provider json.RawMessage `json:"provider"`
+	Provider *providerField `json:"provider"`
 }
 
-// provider decodes raw into p, once for each distinct provider: accounts
-// of one provider carry the same ~600 bytes, and decoding them was half
-// of a cold list of 1,000 accounts. The Provider's slices and maps are
-// then shared by those accounts (Store.Accounts says: read-only).
-func (f *accountFiles) provider(raw json.RawMessage, p *flow.Provider) error {
-	if raw == nil {
-		return nil
-	}
+// providerField decodes a provider once for each distinct provider:
+// accounts of one provider carry the same ~600 bytes, and decoding them was
+// half of a cold list of 1,000 accounts. encoding/json hands it the field's
+// bytes, already checked; only a provider not seen yet is decoded (and its
+// bytes copied). Its slices and maps are then shared by those accounts
+// (Store.Accounts says: read-only).
+type providerField struct {
+	f *accountFiles
+	p *flow.Provider
+}
+
+func (pf *providerField) UnmarshalJSON(raw []byte) error {
+	f := pf.f
 	f.pmu.Lock()
 	got, ok := f.provs[string(raw)]
 	f.pmu.Unlock()
 	if ok {
-		*p = got
+		*pf.p = got
 		return nil
 	}
-	if err := json.Unmarshal(raw, p); err != nil {
+	var p flow.Provider
+	if err := json.Unmarshal(raw, &p); err != nil {
 		return err
 	}
 	p.Scopes = slices.Clip(p.Scopes) // shared: an append must not write into another account's
@@ -206,8 +210,9 @@ func (f *accountFiles) provider(raw json.RawMessage, p *flow.Provider) error {
 	if len(f.provs) >= 1024 { // a bound for a long-running TUI
 		clear(f.provs)
 	}
-	f.provs[string(raw)] = *p
+	f.provs[string(raw)] = p
 	f.pmu.Unlock()
+	*pf.p = p
 	return nil
 }
 
@@ -256,7 +261,7 @@ func (f *accountFiles) list() ([]Account, error) {
 				case err != nil:
 					errs[i] = err
 				default:
-					out[i], keep[i] = e.listed(names[i]), true
+					out[i], keep[i] = e.listed(), true
 				}
 			}
 		}(w)
@@ -298,77 +303,4 @@ func (f *accountFiles) forget(name string) {
 	f.mu.Lock()
 	delete(f.cache, name)
 	f.mu.Unlock()
-}
-
-// exists says whether name has a file (damaged or not).
-func (f *accountFiles) exists(name string) (bool, error) {
-	_, err := os.Lstat(f.path(name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("reading the account file of %s: %w", name, err)
-	}
-	return true, nil
-}
-
-// WriteAccountFiles writes the files of accts into the config directory
-// dir exactly as the Store writes them, but without its locks and fsyncs:
-// for seeding a directory that no tokenring process uses yet (perf/seed,
-// benchmarks). Existing files are replaced.
-func WriteAccountFiles(dir string, accts []Account) error {
-	f := newAccountFiles(filepath.Join(dir, AccountsDir))
-	if err := os.MkdirAll(f.dir, 0o700); err != nil {
-		return err
-	}
-	for _, a := range accts {
-		if err := ValidName(a.Name); err != nil {
-			return fmt.Errorf("%q: %w", a.Name, err)
-		}
-		data, err := encodeAccount(a)
-		if err == nil {
-			err = os.WriteFile(f.path(a.Name), data, 0o600)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func encodeAccount(a Account) ([]byte, error) {
-	a.Damaged = nil
-	data, err := json.MarshalIndent(accountFile{Version: fileVersion, Account: a}, "", "  ")
-	return append(data, '\n'), err
-}
-
-// write replaces a's file. The caller holds a's lock.
-func (f *accountFiles) write(a Account) error {
-	data, err := encodeAccount(a)
-	if err != nil {
-		return err
-	}
-	defer f.forget(a.Name)
-	return writeFile(f.path(a.Name), data, true)
-}
-
-// create writes a's file if it has none; errFileExists if it has. The
-// caller holds a's lock; the check is also made by the file system (a hard
-// link never replaces a file), so two writers cannot both create one name.
-func (f *accountFiles) create(a Account) error {
-	data, err := encodeAccount(a)
-	if err != nil {
-		return err
-	}
-	defer f.forget(a.Name)
-	return writeFile(f.path(a.Name), data, false)
-}
-
-// remove deletes name's file (none: nil). The caller holds name's lock.
-func (f *accountFiles) remove(name string) error {
-	defer f.forget(name)
-	if err := os.Remove(f.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("removing the account file of %s: %w", name, err)
-	}
-	return syncDir(f.dir)
 }

@@ -4,10 +4,11 @@
 # both binaries built here, both homes seeded by perf/seed (-layout index for
 # the old one) with 10 and 1,000 accounts, then `token perf-token` and
 # `list --json` timed with hyperfine in alternating blocks (old, new, new,
-# old, ...: the machine's load drifts, so neither gets the quieter half), and
-# the accounts benchmarks of both commits, alternating one -count at a time.
-# Prints pooled medians with min-max and new/old ratios with their range over
-# the rounds. About 4 minutes on 2 cores. Not part of .ci/run.
+# old, ...: the machine's load drifts, so neither gets the quieter half), then
+# run by run (tool interleave: wall and CPU time, per-turn ratios), and the
+# accounts benchmarks of both commits, alternating one -count at a time.
+# Prints medians with min-max and new/old ratios. About 8 minutes on 2 cores
+# (ROUNDS=10). Not part of .ci/run.
 #
 #   bash perf/layout.sh          # needs git, go, hyperfine (apt-get install -y hyperfine)
 set -euo pipefail
@@ -71,6 +72,18 @@ for r in $(seq "$rounds"); do
   time_block "floor: a Go process printing a line" "$w/new-10" 20 "$w/$r-hello.json" "$w/tool" hello
 done
 "$w/tool" hyperfine -pair "old ,new " "$w"/[0-9]*.json # rounds in the same order for every command
+
+step "whole process, turn by turn (old, new, old, new, ...): wall and CPU time"
+envs="TOKENRING_KEYRING=file TOKENRING_PASSPHRASE=$pass"
+for n in 10 1000; do
+  echo "$n accounts:"
+  "$w/tool" interleave -runs "$((rounds * 10))" -pair "old ,new " \
+    "old token|TOKENRING_HOME=$w/old-$n $envs $w/old token perf-token" \
+    "new token|TOKENRING_HOME=$w/new-$n $envs $w/new token perf-token" \
+    "old list --json|TOKENRING_HOME=$w/old-$n $envs $w/old list --json" \
+    "new list --json|TOKENRING_HOME=$w/new-$n $envs $w/new list --json" \
+    "floor: a Go process printing a line|$w/tool hello"
+done
 
 step "Go benchmarks in accounts, alternating old and new, $rounds runs each"
 for r in $(seq "$rounds"); do
