@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 func newTokenCmd(a *app) *cobra.Command {
@@ -61,7 +62,7 @@ func (a *app) token(ctx context.Context, name string) error {
 
 func accountErr(name string, err error) error {
 	if errors.Is(err, accounts.ErrNotFound) {
-		return withHint(exitNoAccount, fmt.Errorf("no account named %s", flow.Clean(name)),
+		return withHint(exitNoAccount, fmt.Errorf("no account named %s", termtext.Clean(name)),
 			"Run 'tokenring list' for the linked accounts, or 'tokenring link NAME --provider P' to link one.")
 	}
 	return err
@@ -70,7 +71,7 @@ func accountErr(name string, err error) error {
 func relinkErr(name string, acct accounts.Account) error {
 	msg := fmt.Sprintf("%s must be linked again: the provider no longer accepts its refresh token", name)
 	if acct.LastError != "" {
-		msg += " (" + flow.Clean(acct.LastError) + ")"
+		msg += " (" + termtext.Clean(acct.LastError) + ")"
 	}
 	return withHint(exitNeedsLink, errors.New(msg),
 		fmt.Sprintf("Run 'tokenring remove %s --no-revoke', then 'tokenring link %s --provider %s ...'.", name, name, providerLabel(acct.Provider)))
@@ -155,7 +156,7 @@ func (a *app) remove(ctx context.Context, name string, revoke bool) error {
 			return accountErr(name, err)
 		}
 		// Removed here; the provider did not confirm the revocation.
-		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", flow.Clean(err.Error()))
+		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", termtext.Clean(err.Error()))
 		fmt.Fprintf(a.stdout, "Removed %s (its tokens may still be valid at %s).\n", name, providerLabel(acct.Provider))
 		return nil
 	}
@@ -271,7 +272,7 @@ func listStore(a *app, st lister, asJSON bool) error {
 			HasIDToken:      ac.HasIDToken,
 			LinkedAt:        timePtr(ac.LinkedAt),
 			LastRefresh:     timePtr(ac.LastRefresh),
-			LastError:       flow.Clean(ac.LastError),
+			LastError:       termtext.Clean(ac.LastError),
 			NeedsRelink:     ac.NeedsRelink,
 			Scopes:          ac.Scopes,
 		}
@@ -299,9 +300,9 @@ func listStore(a *app, st lister, asJSON bool) error {
 		exp := "never"
 		if ac := accts[i]; !ac.AccessExpiry.IsZero() {
 			if d := ac.AccessExpiry.Sub(now); d > 0 {
-				exp = "in " + humanDuration(d)
+				exp = "in " + termtext.Duration(d)
 			} else {
-				exp = humanDuration(d) + " ago"
+				exp = termtext.Duration(d) + " ago"
 			}
 		}
 		rt := "no"
@@ -310,7 +311,7 @@ func listStore(a *app, st lister, asJSON bool) error {
 		}
 		last := "-"
 		if !accts[i].LastRefresh.IsZero() {
-			last = humanDuration(now.Sub(accts[i].LastRefresh)) + " ago"
+			last = termtext.Duration(now.Sub(accts[i].LastRefresh)) + " ago"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Provider, strings.ReplaceAll(e.Status, "_", " "), exp, rt, last)
 	}
@@ -379,7 +380,7 @@ func (a *app) providers(asJSON bool) error {
 					desc = "token endpoint " + p.TokenURL
 				}
 			}
-			fmt.Fprintf(tw, "  %s\t%s\n", p.ID, flow.Clean(desc))
+			fmt.Fprintf(tw, "  %s\t%s\n", p.ID, termtext.Clean(desc))
 		}
 	}
 	return tw.Flush()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 type linkFlags struct {
@@ -151,7 +152,7 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 		return err
 	}
 	if p.Issuer != "" {
-		fmt.Fprintf(a.stderr, "Reading the OpenID Connect configuration of %s ...\n", flow.Clean(p.Issuer))
+		fmt.Fprintf(a.stderr, "Reading the OpenID Connect configuration of %s ...\n", termtext.Clean(p.Issuer))
 		if p, err = a.exchanger.Discover(ctx, p.Issuer, p); err != nil {
 			return err
 		}
@@ -226,7 +227,7 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 	if !f.noListen && flow.IsLoopbackRedirect(req.RedirectURI) {
 		c, lerr := a.exchanger.ListenLoopback(req)
 		if lerr != nil {
-			fmt.Fprintf(a.stderr, "Note: %s; paste the code instead.\n", flow.Clean(lerr.Error()))
+			fmt.Fprintf(a.stderr, "Note: %s; paste the code instead.\n", termtext.Clean(lerr.Error()))
 		} else {
 			capture = c
 			defer c.Close()
@@ -318,12 +319,12 @@ func (a *app) linkDevice(ctx context.Context, name string, p flow.Provider, sec 
 	}
 	w := a.stderr
 	fmt.Fprintf(w, "To link %s, open this address on any device:\n\n  %s\n\nand enter the code:\n\n  %s\n\n",
-		name, flow.Clean(d.VerificationURI), flow.Clean(d.UserCode))
+		name, termtext.Clean(d.VerificationURI), termtext.Clean(d.UserCode))
 	if d.VerificationURIComplete != "" {
-		fmt.Fprintf(w, "(or open %s, which carries the code)\n", flow.Clean(d.VerificationURIComplete))
+		fmt.Fprintf(w, "(or open %s, which carries the code)\n", termtext.Clean(d.VerificationURIComplete))
 	}
 	if !d.Expiry.IsZero() {
-		fmt.Fprintf(w, "Waiting for approval; the code expires in %s ...\n", humanDuration(d.Expiry.Sub(a.now())))
+		fmt.Fprintf(w, "Waiting for approval; the code expires in %s ...\n", termtext.Duration(d.Expiry.Sub(a.now())))
 	} else {
 		fmt.Fprintln(w, "Waiting for approval ...")
 	}
@@ -357,7 +358,7 @@ func expiryPhrase(exp, now time.Time) string {
 	if d <= 0 {
 		return "the token has expired"
 	}
-	return "the token expires in " + humanDuration(d)
+	return "the token expires in " + termtext.Duration(d)
 }
 
 func refreshPhrase(t *flow.Token) string {
@@ -368,28 +369,4 @@ func refreshPhrase(t *flow.Token) string {
 		return "there is no refresh token: link it again when it expires"
 	}
 	return "no refresh token is needed"
-}
-
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		m, s := int(d.Minutes()), int(d.Seconds())%60
-		if s == 0 {
-			return fmt.Sprintf("%dm", m)
-		}
-		return fmt.Sprintf("%dm %ds", m, s)
-	case d < 48*time.Hour:
-		h, m := int(d.Hours()), int(d.Minutes())%60
-		if m == 0 {
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh %dm", h, m)
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }

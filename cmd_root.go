@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 const rootLong = `tokenring keeps OAuth 2.0 tokens for your accounts: it links an account by
@@ -42,7 +43,7 @@ func newRootCmd(a *app) *cobra.Command {
 				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 					hint = fmt.Sprintf("Did you mean %q? %s", s[0], hint)
 				}
-				return withHint(exitUsage, fmt.Errorf("unknown command %q", flow.Clean(args[0])), hint)
+				return withHint(exitUsage, fmt.Errorf("unknown command %q", termtext.Clean(args[0])), hint)
 			}
 			return nil
 		},
@@ -99,16 +100,9 @@ func exactArgs(n int, names ...string) cobra.PositionalArgs {
 // (such as an authorization code) is spent.
 func checkName(name string) error {
 	if accounts.ValidName(name) != nil {
-		return withCode(exitUsage, fmt.Errorf("account name %q: account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", flow.Clean(truncate(name, 70))))
+		return withCode(exitUsage, fmt.Errorf("account name %q: account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", termtext.Snippet(name, 70)))
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // completeAccounts completes account names from the index (no passphrase).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/internal/demo"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui"
 )
 
@@ -91,7 +92,7 @@ func (a *app) demo(ctx context.Context, listOnly bool) error {
 	}
 	defer func() {
 		if cerr := d.Close(); cerr != nil {
-			fmt.Fprintf(a.stderr, "tokenring: cleaning up the demo: %s\n", flow.Clean(cerr.Error()))
+			fmt.Fprintf(a.stderr, "tokenring: cleaning up the demo: %s\n", termtext.Clean(cerr.Error()))
 		}
 	}()
 	if listOnly {

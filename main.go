@@ -18,6 +18,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -157,7 +158,7 @@ func printError(w io.Writer, err error, code int) {
 	// one problem per line), for what came through other paths.
 	lines := strings.Split(err.Error(), "\n")
 	for i, l := range lines {
-		l = flow.Clean(l)
+		l = termtext.Clean(l)
 		switch {
 		case l == "":
 		case i == 0:

@@ -16,8 +16,7 @@ import (
 
 	busguard "busguard.tokenring.invalid" // initializes before github.com/99designs/keyring: see its doc
 	"github.com/99designs/keyring"
-
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 func init() {
@@ -130,7 +129,7 @@ func (s *Store) openBackend(name string, timeout time.Duration) (keyring.Keyring
 	select {
 	case r := <-ch:
 		if r.err != nil {
-			return nil, errors.New(flow.Clean(r.err.Error()))
+			return nil, errors.New(termtext.Clean(r.err.Error()))
 		}
 		return r.k, nil
 	case <-t.C:
@@ -155,7 +154,7 @@ func (s *Store) choose(cfg Config) error {
 	if name != "" {
 		name = strings.ToLower(strings.TrimSpace(name))
 		if !knownBackend(name) {
-			return fmt.Errorf("%w: %q (chosen by %s) is not a keyring backend; use one of %s", ErrKeyring, flow.Clean(name), source, strings.Join(backendNames, ", "))
+			return fmt.Errorf("%w: %q (chosen by %s) is not a keyring backend; use one of %s", ErrKeyring, termtext.Clean(name), source, strings.Join(backendNames, ", "))
 		}
 		reason := "chosen by " + source
 		if name == "file" {
@@ -314,7 +313,7 @@ func (s *Store) fileGet(pass, key string) ([]byte, error) {
 	if rerr == nil && strings.Count(strings.TrimSpace(string(raw)), ".") == 4 {
 		return nil, ErrBadPassphrase
 	}
-	return nil, fmt.Errorf("%w: the keyring item %s is damaged (%s)", ErrKeyring, key, flow.Clean(err.Error()))
+	return nil, fmt.Errorf("%w: the keyring item %s is damaged (%s)", ErrKeyring, key, termtext.Clean(err.Error()))
 }
 
 // fileSet writes an item atomically: keyring writes in place, so the item
@@ -331,7 +330,7 @@ func (s *Store) fileSet(pass, key string, data []byte) error {
 		if errors.Is(err, ErrLocked) {
 			return err
 		}
-		return fmt.Errorf("%w: writing %s: %s", ErrKeyring, key, flow.Clean(err.Error()))
+		return fmt.Errorf("%w: writing %s: %s", ErrKeyring, key, termtext.Clean(err.Error()))
 	}
 	tp := filepath.Join(s.fileDir, tmp)
 	if f, err := os.Open(tp); err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // ConfigFile is the name of the settings file in the config directory.
@@ -184,21 +185,21 @@ func ParseConfig(text string) (FileConfig, error) {
 			}
 			if secretKey(pe.LastKey) {
 				// The parser's message may quote the value, which may be a secret.
-				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): not valid TOML (a string value needs quotes); secrets never go in config.toml", ErrConfigFile, pe.Position.Line, flow.Clean(pe.LastKey))
+				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): not valid TOML (a string value needs quotes); secrets never go in config.toml", ErrConfigFile, pe.Position.Line, termtext.Clean(pe.LastKey))
 			}
 			if pe.LastKey != "" {
-				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): %s", ErrConfigFile, pe.Position.Line, flow.Clean(pe.LastKey), flow.Clean(msg))
+				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): %s", ErrConfigFile, pe.Position.Line, termtext.Clean(pe.LastKey), termtext.Clean(msg))
 			}
-			return FileConfig{}, fmt.Errorf("%w: line %d: %s", ErrConfigFile, pe.Position.Line, flow.Clean(msg))
+			return FileConfig{}, fmt.Errorf("%w: line %d: %s", ErrConfigFile, pe.Position.Line, termtext.Clean(msg))
 		}
-		return FileConfig{}, fmt.Errorf("%w: %s", ErrConfigFile, flow.Clean(err.Error()))
+		return FileConfig{}, fmt.Errorf("%w: %s", ErrConfigFile, termtext.Clean(err.Error()))
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, 0, len(und))
 		for _, k := range und {
 			keys = append(keys, k.String())
 		}
-		return FileConfig{}, fmt.Errorf("%w: unknown setting %s (check the spelling; README.md lists the settings)", ErrConfigFile, flow.Clean(strings.Join(keys, ", ")))
+		return FileConfig{}, fmt.Errorf("%w: unknown setting %s (check the spelling; README.md lists the settings)", ErrConfigFile, termtext.Clean(strings.Join(keys, ", ")))
 	}
 	if err := c.check(); err != nil {
 		return FileConfig{}, err
@@ -214,7 +215,7 @@ func (c FileConfig) check() error {
 	switch c.Keyring.Backend {
 	case "", "keychain", "wincred", "secret-service", "kwallet", "pass", "keyctl", "file":
 	default:
-		bad("[keyring] backend %q is not one of keychain, wincred, secret-service, kwallet, pass, keyctl, file", flow.Clean(c.Keyring.Backend))
+		bad("[keyring] backend %q is not one of keychain, wincred, secret-service, kwallet, pass, keyctl, file", termtext.Clean(c.Keyring.Backend))
 	}
 	r := c.Refresh
 	if r.Fraction < 0 || r.Fraction >= 1 {
@@ -229,12 +230,12 @@ func (c FileConfig) check() error {
 	for _, name := range c.providerNames() {
 		pc := c.Providers[name]
 		if !isName(name) {
-			bad("[providers.%s]: a provider name uses letters, digits, '.', '_' and '-' (at most 64)", flow.Clean(name))
+			bad("[providers.%s]: a provider name uses letters, digits, '.', '_' and '-' (at most 64)", termtext.Clean(name))
 			continue
 		}
 		for _, b := range builtinIDs {
 			if strings.EqualFold(name, b) {
-				bad("[providers.%s] redeclares a built-in provider: give it another name and write preset = %q", flow.Clean(name), flow.PresetGeneric)
+				bad("[providers.%s] redeclares a built-in provider: give it another name and write preset = %q", termtext.Clean(name), flow.PresetGeneric)
 			}
 		}
 		if _, err := pc.resolve(name); err != nil {
@@ -304,7 +305,7 @@ func (c FileConfig) Provider(name string) (flow.Provider, bool) {
 // resolve turns a [providers.NAME] table into a provider.
 func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
 	fail := func(format string, a ...any) (flow.Provider, error) {
-		return flow.Provider{}, fmt.Errorf("%w: [providers.%s] "+format, append([]any{ErrConfigFile, flow.Clean(name)}, a...)...)
+		return flow.Provider{}, fmt.Errorf("%w: [providers.%s] "+format, append([]any{ErrConfigFile, termtext.Clean(name)}, a...)...)
 	}
 	var base flow.Provider
 	preset := strings.ToLower(strings.TrimSpace(pc.Preset))
@@ -324,10 +325,10 @@ func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
 		}
 	}
 	if !found {
-		return fail("preset %q is not a built-in provider (warhorn, dressipi, generic)", flow.Clean(pc.Preset))
+		return fail("preset %q is not a built-in provider (warhorn, dressipi, generic)", termtext.Clean(pc.Preset))
 	}
 	if pc.ID != "" && pc.ID != name {
-		return fail("id %q differs from the table name; leave id out", flow.Clean(pc.ID))
+		return fail("id %q differs from the table name; leave id out", termtext.Clean(pc.ID))
 	}
 
 	q := pc.Provider

@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Store is the account store. Safe for concurrent use, and by several
@@ -248,7 +249,7 @@ func (s *Store) getItem(ctx context.Context, key string) ([]byte, error) {
 	var it keyring.Item
 	err := s.call(ctx, "reading "+key, func() (e error) { it, e = s.kr.Get(key); return })
 	if err != nil && !errors.Is(err, keyring.ErrKeyNotFound) && !errors.Is(err, ErrKeyring) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, termtext.Clean(err.Error()))
 	}
 	return it.Data, err
 }
@@ -270,7 +271,7 @@ func (s *Store) putSecret(ctx context.Context, name string, sec Secret) error {
 		return s.kr.Set(keyring.Item{Key: key, Data: data, Label: "tokenring: " + name, Description: "tokenring account " + name})
 	})
 	if err != nil && !errors.Is(err, ErrKeyring) {
-		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, termtext.Clean(err.Error()))
 	}
 	return err
 }
@@ -284,7 +285,7 @@ func (s *Store) deleteItem(ctx context.Context, key string) error {
 		return nil
 	}
 	if !errors.Is(err, ErrKeyring) {
-		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, termtext.Clean(err.Error()))
 	}
 	return err
 }

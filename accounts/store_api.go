@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Errors a caller can test with errors.Is to pick a message or exit code.
@@ -89,7 +90,7 @@ type RevokeError struct {
 }
 
 func (e *RevokeError) Error() string {
-	return "removed " + e.Name + " here, but " + ErrRevokeFailed.Error() + ": " + flow.Clean(e.Err.Error())
+	return "removed " + e.Name + " here, but " + ErrRevokeFailed.Error() + ": " + termtext.Clean(e.Err.Error())
 }
 
 // Unwrap lets errors.Is find ErrRevokeFailed and the cause.

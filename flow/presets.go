@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Preset identifiers.
@@ -121,16 +123,16 @@ func Preset(id string, o Overrides) (Provider, error) {
 	for _, p := range Presets() {
 		names = append(names, p.ID)
 	}
-	return Provider{}, fmt.Errorf("%w: unknown provider %q (built in: %s)", ErrConfig, Clean(truncate(id, 40)), strings.Join(names, ", "))
+	return Provider{}, fmt.Errorf("%w: unknown provider %q (built in: %s)", ErrConfig, termtext.Snippet(id, 40), strings.Join(names, ", "))
 }
 
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("%w: base URL %q is not an absolute URL (like https://api.example.com)", ErrConfig, Clean(truncate(raw, 80)))
+		return fmt.Errorf("%w: base URL %q is not an absolute URL (like https://api.example.com)", ErrConfig, termtext.Snippet(raw, 80))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%w: base URL %q must not have a query or fragment", ErrConfig, Clean(truncate(raw, 80)))
+		return fmt.Errorf("%w: base URL %q must not have a query or fragment", ErrConfig, termtext.Snippet(raw, 80))
 	}
 	return checkEndpoint("base URL", raw)
 }
@@ -255,15 +257,4 @@ func (p Provider) AuthHeader(accessToken string) (name, value string) {
 		return "Authorization", "Bearer " + accessToken
 	}
 	return h, accessToken
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// cut on a rune boundary
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }

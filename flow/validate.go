@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // reservedAuthParams are set by StartAuth and may not come from AuthParams.
@@ -36,17 +38,17 @@ func (p Provider) Validate() error {
 	switch p.PKCE {
 	case PKCEOff, PKCEOptional, PKCERequired:
 	default:
-		bad("pkce must be off, optional or required, not %q", Clean(truncate(string(p.PKCE), 40)))
+		bad("pkce must be off, optional or required, not %q", termtext.Snippet(string(p.PKCE), 40))
 	}
 	switch p.ClientAuth {
 	case ClientAuthBody, ClientAuthBasic, ClientAuthStandard:
 	default:
-		bad("client_auth must be body, basic or standard, not %q", Clean(truncate(string(p.ClientAuth), 40)))
+		bad("client_auth must be body, basic or standard, not %q", termtext.Snippet(string(p.ClientAuth), 40))
 	}
 	switch p.ClientSecret {
 	case NeedNone, NeedOptional, NeedRequired:
 	default:
-		bad("client_secret must be none, optional or required, not %q", Clean(truncate(string(p.ClientSecret), 40)))
+		bad("client_secret must be none, optional or required, not %q", termtext.Snippet(string(p.ClientSecret), 40))
 	}
 	if strings.TrimSpace(p.ClientID) == "" {
 		bad("%s needs a client id: give --client-id (from the app registered with the provider)", name)
@@ -89,7 +91,7 @@ func (p Provider) Validate() error {
 		need("device authorization URL", "--device-auth-url", p.DeviceAuthURL)
 		need("token URL", "--token-url", p.TokenURL)
 	default:
-		bad("grant must be authorization_code, client_credentials or device_code, not %q", Clean(truncate(string(p.Grant), 40)))
+		bad("grant must be authorization_code, client_credentials or device_code, not %q", termtext.Snippet(string(p.Grant), 40))
 	}
 
 	for _, ep := range []struct{ what, v string }{
@@ -111,20 +113,20 @@ func (p Provider) Validate() error {
 	}
 	for _, s := range p.Scopes {
 		if s == "" || !isScopeToken(s) {
-			bad("scope %q is not a valid scope token (RFC 6749 §3.3: no spaces, quotes or backslashes)", Clean(truncate(s, 40)))
+			bad("scope %q is not a valid scope token (RFC 6749 §3.3: no spaces, quotes or backslashes)", termtext.Snippet(s, 40))
 		}
 	}
 	for _, h := range []struct{ what, v string }{{"api_key_header", p.APIKeyHeader}, {"token_header", p.TokenHeader}} {
 		if h.v != "" && !isHeaderName(h.v) {
-			bad("%s %q is not a valid HTTP header name", h.what, Clean(truncate(h.v, 40)))
+			bad("%s %q is not a valid HTTP header name", h.what, termtext.Snippet(h.v, 40))
 		}
 	}
 	for k, v := range p.Headers {
 		if !isHeaderName(k) {
-			bad("header name %q is not valid", Clean(truncate(k, 40)))
+			bad("header name %q is not valid", termtext.Snippet(k, 40))
 		}
 		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
-			bad("header %q has control characters in its value", Clean(truncate(k, 40)))
+			bad("header %q has control characters in its value", termtext.Snippet(k, 40))
 		}
 	}
 	for k := range p.AuthParams {
@@ -153,7 +155,7 @@ func IsLoopbackHost(host string) bool {
 
 // checkEndpoint: absolute, https (or http on loopback), no fragment, no user info.
 func checkEndpoint(what, raw string) error {
-	shown := Clean(truncate(raw, 120))
+	shown := termtext.Snippet(raw, 120)
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
 		return fmt.Errorf("%w: the %s %q is not an absolute URL", ErrConfig, what, shown)
@@ -180,7 +182,7 @@ func checkEndpoint(what, raw string) error {
 // a private-use URI scheme (RFC 8252 §7.1, e.g. com.example.app:/callback)
 // or an out-of-band URN.
 func CheckRedirectURI(raw string) error {
-	shown := Clean(truncate(raw, 120))
+	shown := termtext.Snippet(raw, 120)
 	if raw == OOBRedirectURI || raw == DressipiRedirectURI {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // detailModel shows one account: endpoints, scopes, timestamps, expiries,
@@ -79,7 +80,7 @@ func (d *detailModel) onSecret(m *Model, msg secretLoadedMsg) tea.Cmd {
 			}
 			return nil
 		}
-		d.secErr = flow.Clean(msg.err.Error())
+		d.secErr = termtext.Clean(msg.err.Error())
 		return nil
 	}
 	d.locked, d.secErr = false, ""
@@ -191,7 +192,7 @@ func (d *detailModel) lines(m *Model) []string {
 	}
 	head := func(s string) { add(""); add("  " + th.Section.Render(s)) }
 	clean := func(s string) string {
-		if s = flow.Clean(s); s == "" {
+		if s = termtext.Clean(s); s == "" {
 			return "—"
 		}
 		return s
@@ -199,7 +200,7 @@ func (d *detailModel) lines(m *Model) []string {
 
 	st := m.rowStatus(a)
 	badge, bs := m.badge(st)
-	add("  " + th.Bold.Render(flow.Clean(a.Name)) + "  " + bs.Render(badge))
+	add("  " + th.Bold.Render(termtext.Clean(a.Name)) + "  " + bs.Render(badge))
 	p := a.Provider
 	kv("provider", providerName(p)+th.Muted.Render("  ·  "+clean(p.ID)))
 	kv("grant", clean(string(p.WithDefaults().Grant)))
@@ -233,7 +234,7 @@ func (d *detailModel) lines(m *Model) []string {
 	if e := m.rowErr[a.Name]; e != "" {
 		kv("last error", th.ToastErr.Render(e))
 	} else if a.LastError != "" {
-		kv("last error", th.ToastErr.Render(flow.Clean(a.LastError)))
+		kv("last error", th.ToastErr.Render(termtext.Clean(a.LastError)))
 	}
 
 	head("Provider")
@@ -293,11 +294,11 @@ func (d *detailModel) tokenLines(m *Model, out *[]string, label, tok string, j *
 	const lw = 16
 	if d.reveal {
 		*out = append(*out, "  "+th.Label.Render(fit(label, lw))+th.Muted.Render("(v hides)"))
-		for _, l := range strings.Split(ansiHardwrap(stripControls(tok), w-6), "\n") {
+		for _, l := range strings.Split(ansiHardwrap(termtext.StripControls(tok), w-6), "\n") {
 			*out = append(*out, "    "+th.Code.Render(l))
 		}
 	} else {
-		*out = append(*out, "  "+th.Label.Render(fit(label, lw))+th.Code.Render(mask(stripControls(tok)))+th.Muted.Render("  v reveals"))
+		*out = append(*out, "  "+th.Label.Render(fit(label, lw))+th.Code.Render(mask(termtext.StripControls(tok)))+th.Muted.Render("  v reveals"))
 	}
 	if j == nil {
 		*out = append(*out, "  "+th.Muted.Render(fit("", lw)+"not a JWT: no claims to show"))

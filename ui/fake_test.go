@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // t0 is the fixed clock of the tests.
@@ -151,7 +152,7 @@ func (s *fakeStore) Refresh(ctx context.Context, name string) (accounts.Account,
 		if flow.IsInvalidGrant(err) {
 			a.NeedsRelink = true
 		}
-		a.LastError = flow.Clean(err.Error())
+		a.LastError = termtext.Clean(err.Error())
 		s.accts[name] = a
 		return accounts.Account{}, err
 	}

@@ -6,25 +6,11 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
-// countdown formats a positive duration for a countdown: "4m 12s",
-// "1h 05m", "3d 4h", "59s".
-func countdown(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return fmt.Sprintf("%dm %02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh %02dm", s/3600, (s%3600)/60)
-	}
-	return fmt.Sprintf("%dd %dh", s/86400, (s%86400)/3600)
-}
+// countdown is the live countdown's text ("4m 12s"); zero below zero.
+func countdown(d time.Duration) string { return termtext.Duration(max(d, 0)) }
 
 // untilWhole is the time from now to t, with t cut to its whole second.
 // The 1 Hz tick fires on whole seconds of the clock, so a countdown to a
@@ -32,18 +18,6 @@ func countdown(d time.Duration) string {
 // show its first value for up to two seconds.
 func untilWhole(t, now time.Time) time.Duration {
 	return t.Truncate(time.Second).Sub(now)
-}
-
-// shortDuration: "30s", "2m", "1h30m" for settings.
-func shortDuration(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // clock formats t relative to now: "15:04" today, "Jan 02" this year, else "2006-01-02".

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // attention orders statuses: what needs the user first.
@@ -182,7 +183,7 @@ func (m *Model) updateList(msg tea.Msg) tea.Cmd {
 		return m.openRelink(a)
 	case key.Matches(k, km.Refresh):
 		if m.refreshing[a.Name] {
-			m.setToast(flow.Clean(a.Name)+" is already refreshing", false)
+			m.setToast(termtext.Clean(a.Name)+" is already refreshing", false)
 			return nil
 		}
 		return m.startRefresh(a.Name, true)
@@ -224,10 +225,10 @@ func (m *Model) updateFilter(msg tea.Msg) tea.Cmd {
 
 func providerName(p flow.Provider) string {
 	if p.DisplayName != "" {
-		return flow.Clean(p.DisplayName)
+		return termtext.Clean(p.DisplayName)
 	}
 	if p.ID != "" {
-		return flow.Clean(p.ID)
+		return termtext.Clean(p.ID)
 	}
 	return "custom"
 }
@@ -298,7 +299,7 @@ func (m *Model) listView(b *strings.Builder) {
 		cell(h, "TOKEN", c.exp, gap) + cell(h, "RT", c.rt, gap) + cell(h, "REFRESHED", c.last, gap)
 	b.WriteString(head + "\n")
 	if len(m.rows) == 0 {
-		b.WriteString(th.Muted.Render("  No account matches “"+flow.Clean(m.filter.Value())+"”. esc clears the filter.") + "\n")
+		b.WriteString(th.Muted.Render("  No account matches “"+termtext.Clean(m.filter.Value())+"”. esc clears the filter.") + "\n")
 		return
 	}
 	lo, hi := m.visibleRange()
@@ -341,9 +342,9 @@ func (m *Model) rowView(a accounts.Account, sel bool, c cols) string {
 	}
 	prov := providerName(a.Provider)
 	if len(prov) > c.prov && a.Provider.ID != "" && len(a.Provider.ID) <= c.prov {
-		prov = flow.Clean(a.Provider.ID) // "Dressipi (demo)" → "dressipi"
+		prov = termtext.Clean(a.Provider.ID) // "Dressipi (demo)" → "dressipi"
 	}
-	return cursor + name.Render(fit(flow.Clean(a.Name), c.name)) +
+	return cursor + name.Render(fit(termtext.Clean(a.Name), c.name)) +
 		cell(on(th.Muted), prov, c.prov, g) +
 		cell(on(bstyle), badge, c.status, g) +
 		cell(on(estyle), exp, c.exp, g) +
@@ -437,17 +438,17 @@ func (m *Model) infoLine() (string, bool) {
 		return "", false
 	}
 	if e := m.rowErr[a.Name]; e != "" && !m.refreshing[a.Name] {
-		return flow.Clean(a.Name) + ": " + e, true
+		return termtext.Clean(a.Name) + ": " + e, true
 	}
 	switch m.status(a) {
 	case accounts.StatusNeedsRelink:
-		return flow.Clean(a.Name) + " must be linked again: press L (or d to remove it)", true
+		return termtext.Clean(a.Name) + " must be linked again: press L (or d to remove it)", true
 	case accounts.StatusError:
 		if a.LastError != "" {
-			return flow.Clean(a.Name) + ": " + flow.Clean(a.LastError), true
+			return termtext.Clean(a.Name) + ": " + termtext.Clean(a.LastError), true
 		}
 	case accounts.StatusRefreshing:
-		return "Refreshing " + flow.Clean(a.Name) + "…", false
+		return "Refreshing " + termtext.Clean(a.Name) + "…", false
 	}
 	return "", false
 }

@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/theme"
 )
 
@@ -254,7 +254,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onCopyReady(msg)
 	case nativeClipMsg:
 		if msg.err != nil {
-			m.setToast("copied through the terminal (OSC 52); the system clipboard failed: "+flow.Clean(msg.err.Error()), true)
+			m.setToast("copied through the terminal (OSC 52); the system clipboard failed: "+termtext.Clean(msg.err.Error()), true)
 		}
 		return nil
 	case clipClearedMsg:
@@ -398,7 +398,7 @@ func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 	m.now = m.o.Now()
 	m.backend = msg.backend
 	if msg.err != nil {
-		m.loadErr = flow.Clean(msg.err.Error())
+		m.loadErr = termtext.Clean(msg.err.Error())
 		return nil
 	}
 	m.loaded, m.loadErr, m.lastLoad = true, "", m.now
@@ -512,7 +512,7 @@ func (m *Model) onRefreshDone(msg refreshDoneMsg) tea.Cmd {
 			m.accts[i] = msg.acct
 		}
 		if manual {
-			m.setToast("Refreshed "+flow.Clean(msg.name), false)
+			m.setToast("Refreshed "+termtext.Clean(msg.name), false)
 		}
 		m.resort()
 		return tea.Batch(m.scheduleRefreshes(), m.load(""))
@@ -526,7 +526,7 @@ func (m *Model) onRefreshDone(msg refreshDoneMsg) tea.Cmd {
 		}
 		return nil
 	}
-	text := flow.Clean(msg.err.Error())
+	text := termtext.Clean(msg.err.Error())
 	m.rowErr[msg.name] = text
 	b := m.backoff[msg.name]
 	if b == 0 {
@@ -537,7 +537,7 @@ func (m *Model) onRefreshDone(msg refreshDoneMsg) tea.Cmd {
 	m.backoff[msg.name] = b
 	m.retryAt[msg.name] = m.now.Add(b)
 	if manual {
-		m.setToast("Refresh of "+flow.Clean(msg.name)+" failed", true)
+		m.setToast("Refresh of "+termtext.Clean(msg.name)+" failed", true)
 	}
 	// the store records LastError / NeedsRelink in the index: read it back
 	return tea.Batch(m.scheduleRefreshes(), m.load(""))
@@ -552,7 +552,7 @@ func (m *Model) copyToken(name, what string) tea.Cmd {
 		return nil
 	}
 	if what == "id" && !a.HasIDToken {
-		m.setToast(flow.Clean(name)+" has no ID token", true)
+		m.setToast(termtext.Clean(name)+" has no ID token", true)
 		return nil
 	}
 	st := m.o.Store
@@ -586,7 +586,7 @@ func (m *Model) copyToken(name, what string) tea.Cmd {
 			return r
 		})
 	}
-	m.setToast("Reading "+whatName(what)+" of "+flow.Clean(name)+"…", false)
+	m.setToast("Reading "+whatName(what)+" of "+termtext.Clean(name)+"…", false)
 	return retry()
 }
 
@@ -608,11 +608,11 @@ func (m *Model) onCopyReady(msg copyReadyMsg) tea.Cmd {
 			m.toast, m.toastUntil = "", time.Time{}
 			return m.openUnlock("to copy the "+whatName(msg.what)+" of "+msg.name, msg.retry)
 		}
-		m.setToast("Cannot copy the "+whatName(msg.what)+": "+flow.Clean(msg.err.Error()), true)
+		m.setToast("Cannot copy the "+whatName(msg.what)+": "+termtext.Clean(msg.err.Error()), true)
 		return tea.Batch(m.load(""))
 	}
 	// Token may have refreshed the account first: read the index again
-	return tea.Batch(m.copyText(msg.text, whatName(msg.what)+" of "+flow.Clean(msg.name), true), m.load(""))
+	return tea.Batch(m.copyText(msg.text, whatName(msg.what)+" of "+termtext.Clean(msg.name), true), m.load(""))
 }
 
 // copyText puts text on the clipboard (OSC 52 through the terminal, and the
@@ -627,7 +627,7 @@ func (m *Model) copyText(text, label string, secret bool) tea.Cmd {
 		m.clipUntil = m.o.Now().Add(m.o.ClipboardClear)
 		m.clipHash = hashText(text)
 		m.clipWhat = label
-		suffix = fmt.Sprintf(" (cleared in %s)", shortDuration(m.o.ClipboardClear))
+		suffix = fmt.Sprintf(" (cleared in %s)", termtext.Duration(m.o.ClipboardClear))
 	}
 	m.setToast("Copied "+label+suffix, false)
 	return tea.Batch(cmds...)
@@ -651,7 +651,7 @@ func (m *Model) clearClipboard() tea.Cmd {
 
 func (m *Model) startRemove(name string) tea.Cmd {
 	st := m.o.Store
-	m.setToast("Removing "+flow.Clean(name)+"…", false)
+	m.setToast("Removing "+termtext.Clean(name)+"…", false)
 	return m.io(func(ctx context.Context) tea.Msg {
 		return removeDoneMsg{name: name, err: st.Remove(ctx, name, true)}
 	})
@@ -660,7 +660,7 @@ func (m *Model) startRemove(name string) tea.Cmd {
 func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
 	if msg.err != nil && errors.Is(msg.err, accounts.ErrRevokeFailed) {
 		// removed here; only the revocation at the provider failed
-		m.setToast(flow.Clean(msg.err.Error()), true)
+		m.setToast(termtext.Clean(msg.err.Error()), true)
 		delete(m.rowErr, msg.name)
 		if m.screen == screenDetail {
 			m.closeDetail()
@@ -672,10 +672,10 @@ func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
 			name := msg.name
 			return m.openUnlock("to remove "+name, func() tea.Cmd { return m.startRemove(name) })
 		}
-		m.setToast("Remove failed: "+flow.Clean(msg.err.Error()), true)
+		m.setToast("Remove failed: "+termtext.Clean(msg.err.Error()), true)
 		return m.load("")
 	}
-	m.setToast("Removed "+flow.Clean(msg.name), false)
+	m.setToast("Removed "+termtext.Clean(msg.name), false)
 	delete(m.rowErr, msg.name)
 	if m.screen == screenDetail {
 		m.closeDetail()
@@ -702,7 +702,7 @@ func (m *Model) onUnlockDone(msg unlockDoneMsg) tea.Cmd {
 		case errors.Is(msg.err, accounts.ErrEmptyPass):
 			m.unlock.fail("The passphrase must not be empty.")
 		default:
-			m.unlock.fail(flow.Clean(msg.err.Error()))
+			m.unlock.fail(termtext.Clean(msg.err.Error()))
 		}
 		return nil
 	}

@@ -118,12 +118,6 @@ func TestCountdownFormat(t *testing.T) {
 			t.Errorf("countdown(%v) = %q, want %q", d, got, want)
 		}
 	}
-	if got := shortDuration(30 * time.Second); got != "30s" {
-		t.Errorf("shortDuration(30s) = %q", got)
-	}
-	if got := shortDuration(2 * time.Minute); got != "2m" {
-		t.Errorf("shortDuration(2m) = %q", got)
-	}
 	if got := wrapText("copy the access token of dressipi-shop now", 30); got != "copy the access token of\ndressipi-shop now" {
 		t.Errorf("wrapText = %q", got)
 	}

@@ -5,7 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/theme"
 )
 
@@ -83,11 +83,11 @@ func (u *unlockModel) view(m *Model) string {
 	var b strings.Builder
 	where := "The encrypted file keyring"
 	if p := m.backend.Path; p != "" {
-		where += " in " + flow.Clean(p)
+		where += " in " + termtext.Clean(p)
 	}
 	why := ""
 	if u.why != "" {
-		why = " " + flow.Clean(u.why)
+		why = " " + termtext.Clean(u.why)
 	}
 	if m.backend.New {
 		b.WriteString(th.Title.Render("Choose a passphrase") + "\n\n")

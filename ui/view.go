@@ -8,8 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 type styleT = lipgloss.Style
@@ -80,7 +79,7 @@ func (m *Model) headerView() string {
 		left += th.Muted.Render("  ·  link an account")
 	case screenDetail:
 		if m.detail != nil {
-			left += th.Muted.Render("  ·  " + flow.Clean(m.detail.name))
+			left += th.Muted.Render("  ·  " + termtext.Clean(m.detail.name))
 		}
 	default:
 		if m.loaded {
@@ -100,7 +99,7 @@ func (m *Model) headerView() string {
 	}
 	right := ""
 	if m.backend.Name != "" {
-		right = "keyring: " + flow.Clean(m.backend.Name)
+		right = "keyring: " + termtext.Clean(m.backend.Name)
 		if m.backend.Locked {
 			right += " (locked)"
 		}
@@ -180,14 +179,14 @@ func (m *Model) fullHelpView() string {
 		k("ctrl+r") + d(" start over") + "\n\n")
 	note := "Copies go through the terminal (OSC 52, also over SSH) and to the system clipboard when there is one"
 	if m.o.ClipboardClear > 0 {
-		note += "; secrets are cleared after " + shortDuration(m.o.ClipboardClear)
+		note += "; secrets are cleared after " + termtext.Duration(m.o.ClipboardClear)
 	}
 	note += ". In tmux, run: tmux set -s set-clipboard on"
 	b.WriteString(th.Muted.Render(wrapIndent(note, m.width-4, "  ")))
 	if m.backend.Name != "" {
-		kr := "Keyring: " + flow.Clean(m.backend.Name)
+		kr := "Keyring: " + termtext.Clean(m.backend.Name)
 		if m.backend.Reason != "" {
-			kr += " (" + flow.Clean(m.backend.Reason) + ")"
+			kr += " (" + termtext.Clean(m.backend.Reason) + ")"
 		}
 		b.WriteString("\n" + th.Muted.Render(wrapIndent(kr, m.width-4, "  ")))
 	}
@@ -204,7 +203,7 @@ func wrapIndent(s string, w int, indent string) string {
 
 func (m *Model) confirmView() string {
 	th := m.th
-	name := flow.Clean(m.confirmName)
+	name := termtext.Clean(m.confirmName)
 	a, _ := m.account(m.confirmName)
 	what := "Its tokens are deleted from the keyring."
 	if a.Provider.RevocationURL != "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/theme"
 )
 
@@ -101,7 +102,7 @@ func builtinChoices() []choice {
 // configChoice offers a provider from config.toml, asking only for what it lacks.
 func configChoice(p flow.Provider) choice {
 	q := p.WithDefaults()
-	c := choice{title: providerName(p), desc: flow.Clean(p.Description), base: &p}
+	c := choice{title: providerName(p), desc: termtext.Clean(p.Description), base: &p}
 	if c.desc == "" {
 		c.desc = "from config.toml"
 	}
@@ -266,7 +267,7 @@ func (m *Model) openRelink(a accounts.Account) tea.Cmd {
 	w := m.wiz
 	w.relink = a.Name
 	c := configChoice(a.Provider)
-	c.title = "Link " + flow.Clean(a.Name) + " again"
+	c.title = "Link " + termtext.Clean(a.Name) + " again"
 	c.desc = providerName(a.Provider)
 	w.choices = []choice{c}
 	w.pick = 0
@@ -384,7 +385,7 @@ func (w *wizard) update(m *Model, msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		switch w.step {
 		case stepAuthorize:
-			w.paste.SetValue(flow.Clean(msg.Content))
+			w.paste.SetValue(termtext.Clean(msg.Content))
 			return w.submitPaste(m, msg.Content)
 		case stepFields:
 			var cmd tea.Cmd
@@ -507,7 +508,7 @@ func (w *wizard) submitFields(m *Model) tea.Cmd {
 		p, err = flow.Preset(w.ch.preset, o)
 	}
 	if err != nil {
-		w.formErr = flow.Clean(err.Error())
+		w.formErr = termtext.Clean(err.Error())
 		return nil
 	}
 	if w.ch.preset == flow.PresetGeneric {
@@ -520,7 +521,7 @@ func (w *wizard) submitFields(m *Model) tea.Cmd {
 		w.attempt++
 		attempt, ex, issuer := w.attempt, m.o.Exchanger, p.Issuer
 		w.step = stepWorking
-		return tea.Batch(w.startSpin(m, "Reading the OpenID Connect configuration of "+flow.Clean(issuer)+"…"),
+		return tea.Batch(w.startSpin(m, "Reading the OpenID Connect configuration of "+termtext.Clean(issuer)+"…"),
 			m.io(func(ctx context.Context) tea.Msg {
 				q, err := ex.Discover(ctx, issuer, p)
 				return wizDiscoveredMsg{wizBase{attempt}, q, err}
@@ -559,7 +560,7 @@ func (w *wizard) begin(m *Model, p flow.Provider) tea.Cmd {
 	req, err := flow.StartAuth(p)
 	if err != nil {
 		w.step = stepFields
-		w.formErr = flow.Clean(err.Error())
+		w.formErr = termtext.Clean(err.Error())
 		return w.fields[w.focus].input.Focus()
 	}
 	w.req = req
@@ -644,7 +645,7 @@ func (w *wizard) submitPaste(m *Model, text string) tea.Cmd {
 		case errors.As(err, &oe):
 			w.fail(m, err)
 		default:
-			w.pasteErr = flow.Clean(err.Error())
+			w.pasteErr = termtext.Clean(err.Error())
 		}
 		return nil
 	}
@@ -720,16 +721,16 @@ func (w *wizard) fail(m *Model, err error) {
 func describe(p flow.Provider, err error) (string, string) {
 	var oe *flow.OAuthError
 	if errors.As(err, &oe) {
-		msg := providerName(p) + " refused: " + flow.Clean(oe.Code)
+		msg := providerName(p) + " refused: " + termtext.Clean(oe.Code)
 		if oe.Description != "" {
-			msg += " — " + flow.Clean(oe.Description)
+			msg += " — " + termtext.Clean(oe.Description)
 		}
 		if oe.Code == "invalid_grant" && oe.Op != "refresh" {
 			return msg, "The code was not accepted: it may have expired (some providers allow only a minute) or been used already. Start over to get a new one."
 		}
-		return msg, capitalize(flow.Clean(oe.Advice()))
+		return msg, capitalize(termtext.Clean(oe.Advice()))
 	}
-	msg := flow.Clean(err.Error())
+	msg := termtext.Clean(err.Error())
 	switch {
 	case errors.Is(err, flow.ErrTimeout):
 		return msg, "The provider did not answer in time. Check your connection and start over."
@@ -769,7 +770,7 @@ func (w *wizard) result(m *Model, msg tea.Msg) tea.Cmd {
 		return w.begin(m, msg.p)
 	case wizListenMsg:
 		if msg.err != nil {
-			w.listenErr = flow.Clean(msg.err.Error())
+			w.listenErr = termtext.Clean(msg.err.Error())
 			return w.enterAuthorize(m)
 		}
 		w.capture = msg.cap
@@ -795,7 +796,7 @@ func (w *wizard) result(m *Model, msg tea.Msg) tea.Cmd {
 		return w.exchange(m, msg.res.Code)
 	case wizOpenedMsg:
 		if msg.err != nil {
-			w.pasteErr = "Could not open a browser (" + flow.Clean(msg.err.Error()) + "): copy the URL with ctrl+y."
+			w.pasteErr = "Could not open a browser (" + termtext.Clean(msg.err.Error()) + "): copy the URL with ctrl+y."
 		}
 		return nil
 	case wizDeviceMsg:
@@ -858,7 +859,7 @@ func (w *wizard) result(m *Model, msg tea.Msg) tea.Cmd {
 			delete(m.retryAt, name)
 			delete(m.backoff, name)
 		}
-		m.setToast("Linked "+flow.Clean(name), false)
+		m.setToast("Linked "+termtext.Clean(name), false)
 		return m.load(name)
 	}
 	return nil
@@ -875,7 +876,7 @@ func (w *wizard) save(m *Model) tea.Cmd {
 	job := w.saving
 	w.step = stepWorking
 	attempt, st, replace := w.attempt, m.o.Store, w.relink == job.a.Name
-	return tea.Batch(w.startSpin(m, "Storing "+flow.Clean(job.a.Name)+" in the keyring…"),
+	return tea.Batch(w.startSpin(m, "Storing "+termtext.Clean(job.a.Name)+" in the keyring…"),
 		m.io(func(ctx context.Context) tea.Msg {
 			if replace { // the dead entry goes; its tokens are not revoked (they no longer work)
 				if err := st.Remove(ctx, job.a.Name, false); err != nil && !errors.Is(err, accounts.ErrNotFound) {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 var stepNames = []string{"Provider", "Details", "Authorize", "Done"}
@@ -95,7 +96,7 @@ func (w *wizard) view(m *Model, h int) string {
 		b.WriteString("  " + w.spin.View() + " " + w.working + "\n")
 	case stepAuthorize:
 		b.WriteString("  " + th.Bold.Render("1. Open this address and approve access:") + "\n\n")
-		b.WriteString(linkLines(th.URL, stripControls(w.authURL), stripControls(w.authURL), width-4, "    ") + "\n\n")
+		b.WriteString(linkLines(th.URL, termtext.StripControls(w.authURL), termtext.StripControls(w.authURL), width-4, "    ") + "\n\n")
 		hint := "ctrl+y copies it (works over SSH)"
 		if m.env.local() {
 			if w.opened {
@@ -119,9 +120,9 @@ func (w *wizard) view(m *Model, h int) string {
 	case stepDevice:
 		d := w.device
 		b.WriteString("  " + th.Bold.Render("On any device, open:") + "\n\n")
-		b.WriteString(linkLines(th.URL, stripControls(deviceURL(d)), stripControls(d.VerificationURI), width-4, "    ") + "\n\n")
+		b.WriteString(linkLines(th.URL, termtext.StripControls(deviceURL(d)), termtext.StripControls(d.VerificationURI), width-4, "    ") + "\n\n")
 		b.WriteString("  " + th.Bold.Render("and enter the code:") + "\n\n")
-		box := th.Box.Padding(0, 2).Render(th.Code.Render(flow.Clean(d.UserCode)))
+		box := th.Box.Padding(0, 2).Render(th.Code.Render(termtext.Clean(d.UserCode)))
 		b.WriteString(indentLines(box, "    ") + "\n\n")
 		left := ""
 		if !d.Expiry.IsZero() {
@@ -167,18 +168,6 @@ func linkLines(st styleT, href, text string, w int, indent string) string {
 		lines[i] = indent + st.Render(l)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// stripControls drops control characters (a URL or a token never carries
-// them); unlike flow.Clean it never shortens the text, so a long token or
-// URL is shown whole.
-func stripControls(u string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
-			return -1
-		}
-		return r
-	}, u)
 }
 
 func indentLines(s, indent string) string {

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Defaults used when the Client's fields are zero.
@@ -239,7 +240,7 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 	if p.APIKeyHeader != "" {
 		if s.APIKey == "" {
 			return nil, nil, fmt.Errorf("%s failed: %w: %s needs an API key (sent as %s on every call); none is stored",
-				op, flow.ErrConfig, providerName(p), flow.Clean(p.APIKeyHeader))
+				op, flow.ErrConfig, providerName(p), termtext.Clean(p.APIKeyHeader))
 		}
 		if !validHeaderValue(s.APIKey) {
 			return nil, nil, fmt.Errorf("%s failed: %w: the stored API key contains characters an HTTP header cannot carry (a line break or control character); enter it again",
@@ -266,10 +267,10 @@ func validHeaderValue(v string) bool {
 
 func providerName(p flow.Provider) string {
 	if p.DisplayName != "" {
-		return flow.Clean(p.DisplayName)
+		return termtext.Clean(p.DisplayName)
 	}
 	if p.ID != "" {
-		return flow.Clean(p.ID)
+		return termtext.Clean(p.ID)
 	}
 	return "the provider"
 }
@@ -281,7 +282,7 @@ func checkEndpoint(op, raw string) (string, error) {
 	if raw == "" || err != nil || u.Host == "" || u.Opaque != "" {
 		return "", fmt.Errorf("%s failed: %w: the endpoint is missing or not an absolute URL", op, flow.ErrConfig)
 	}
-	host := flow.Clean(u.Host)
+	host := termtext.Clean(u.Host)
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":

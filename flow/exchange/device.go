@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/oauth2"
 	"net/url"
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Device flow constants (RFC 8628 §3.2, §3.5).
@@ -66,7 +68,7 @@ func readDeviceAuth(raw map[string]any, now time.Time) (*flow.DeviceAuth, error)
 	get := func(k string) string { s, _ := raw[k].(string); return s }
 	d := &flow.DeviceAuth{
 		DeviceCode:              get("device_code"),
-		UserCode:                cut(flow.Clean(get("user_code")), 64),
+		UserCode:                cut(termtext.Clean(get("user_code")), 64),
 		VerificationURI:         get("verification_uri"),
 		VerificationURIComplete: get("verification_uri_complete"),
 		Interval:                defaultDeviceInterval,
@@ -99,7 +101,7 @@ func readDeviceAuth(raw map[string]any, now time.Time) (*flow.DeviceAuth, error)
 // webURL accepts an absolute http(s) URL without control characters (it is
 // shown to the user and may be opened in a browser).
 func webURL(s string) (string, bool) {
-	if s == "" || flow.Clean(s) != s || strings.ContainsAny(s, " \t") {
+	if s == "" || termtext.Clean(s) != s || strings.ContainsAny(s, " \t") {
 		return "", false
 	}
 	u, err := url.Parse(s)

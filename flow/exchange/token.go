@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // maxExpiresIn caps expires_in as x/oauth2 does (int32 seconds, ~68 years).
@@ -49,12 +50,12 @@ func readToken(base *oauth2.Token, raw func(string) any, now time.Time) (*flow.T
 	}
 	t := &flow.Token{
 		AccessToken:  str(base.AccessToken, "access_token"),
-		TokenType:    flow.Clean(str(base.TokenType, "token_type")),
+		TokenType:    termtext.Clean(str(base.TokenType, "token_type")),
 		RefreshToken: str(base.RefreshToken, "refresh_token"),
 		IssuedAt:     now,
 	}
 	t.IDToken, _ = raw("id_token").(string)
-	t.Scope = flow.Clean(scopeString(raw("scope")))
+	t.Scope = termtext.Clean(scopeString(raw("scope")))
 	if t.AccessToken == "" {
 		return nil, errNoAccessToken
 	}
@@ -239,7 +240,7 @@ const (
 // echoed secret do not hide it), control characters removed, lengths capped.
 func newOAuthError(code, desc, uri string, status int, secrets []string) *flow.OAuthError {
 	text := func(s string, n int) string {
-		return cut(redact(flow.Clean(redact(s, secrets)), secrets), n)
+		return cut(redact(termtext.Clean(redact(s, secrets)), secrets), n)
 	}
 	code = text(code, maxCodeLen)
 	if code == "" { // nothing printable was left
