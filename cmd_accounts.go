@@ -74,7 +74,7 @@ func relinkErr(name string, acct accounts.Account) error {
 		msg += " (" + termtext.Clean(acct.LastError) + ")"
 	}
 	return withHint(exitNeedsLink, errors.New(msg),
-		fmt.Sprintf("Run 'tokenring remove %s --no-revoke', then 'tokenring link %s --provider %s ...'.", name, name, providerLabel(acct.Provider)))
+		fmt.Sprintf("Run 'tokenring remove %s --no-revoke', then 'tokenring link %s --provider %s ...'.", name, name, termtext.Clean(acct.Provider.ID)))
 }
 
 func newRefreshCmd(a *app) *cobra.Command {
@@ -157,11 +157,11 @@ func (a *app) remove(ctx context.Context, name string, revoke bool) error {
 		}
 		// Removed here; the provider did not confirm the revocation.
 		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", termtext.Clean(err.Error()))
-		fmt.Fprintf(a.stdout, "Removed %s (its tokens may still be valid at %s).\n", name, providerLabel(acct.Provider))
+		fmt.Fprintf(a.stdout, "Removed %s (its tokens may still be valid at %s).\n", name, acct.Provider.Label())
 		return nil
 	}
 	if revoke {
-		fmt.Fprintf(a.stdout, "Removed %s and revoked its tokens at %s.\n", name, providerLabel(acct.Provider))
+		fmt.Fprintf(a.stdout, "Removed %s and revoked its tokens at %s.\n", name, acct.Provider.Label())
 	} else {
 		fmt.Fprintf(a.stdout, "Removed %s.\n", name)
 	}
@@ -264,7 +264,7 @@ func listStore(a *app, st lister, asJSON bool) error {
 	for _, ac := range accts {
 		e := listEntry{
 			Name:            ac.Name,
-			Provider:        providerLabel(ac.Provider),
+			Provider:        termtext.Clean(ac.Provider.ID),
 			Status:          statusName(st.Status(ac, now)),
 			ExpiresAt:       timePtr(ac.AccessExpiry),
 			RefreshDue:      timePtr(st.RefreshDue(ac)),

@@ -183,7 +183,7 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 	var tok *flow.Token
 	switch p.Grant {
 	case flow.GrantClientCredentials:
-		fmt.Fprintf(a.stderr, "Getting an application token from %s by client credentials ...\n", providerLabel(p))
+		fmt.Fprintf(a.stderr, "Getting an application token from %s by client credentials ...\n", p.Label())
 		tok, err = a.exchanger.ClientCredentials(ctx, p, sec)
 	case flow.GrantDeviceCode:
 		tok, err = a.linkDevice(ctx, name, p, sec)
@@ -201,7 +201,7 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 	if err := st.Add(ctx, acct, item); err != nil {
 		return fmt.Errorf("the token was issued but could not be stored: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "Linked %s (%s): %s; %s.\n", name, providerLabel(p), expiryPhrase(tok.Expiry, a.now()), refreshPhrase(tok))
+	fmt.Fprintf(a.stderr, "Linked %s (%s): %s; %s.\n", name, p.Label(), expiryPhrase(tok.Expiry, a.now()), refreshPhrase(tok))
 	fmt.Fprintf(a.stderr, "Get its token with: tokenring token %s\n", name)
 	return nil
 }
@@ -306,7 +306,7 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 			}
 		}
 	}
-	fmt.Fprintf(w, "Exchanging the code with %s ...\n", providerLabel(p))
+	fmt.Fprintf(w, "Exchanging the code with %s ...\n", p.Label())
 	tok, err := a.exchanger.Exchange(ctx, req, sec, code)
 	return tok, p, err
 }

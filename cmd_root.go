@@ -122,7 +122,7 @@ func (a *app) completeAccounts(cmd *cobra.Command, args []string, toComplete str
 	var out []string
 	for _, ac := range accts {
 		if strings.HasPrefix(ac.Name, toComplete) {
-			out = append(out, ac.Name+"\t"+providerLabel(ac.Provider))
+			out = append(out, ac.Name+"\t"+ac.Provider.Label())
 		}
 	}
 	sort.Strings(out)
@@ -147,14 +147,4 @@ func (a *app) completeProviders(cmd *cobra.Command, args []string, toComplete st
 		}
 	}
 	return keep, cobra.ShellCompDirectiveNoFileComp
-}
-
-func providerLabel(p flow.Provider) string {
-	if p.ID != "" {
-		return p.ID
-	}
-	if p.DisplayName != "" {
-		return p.DisplayName
-	}
-	return "custom"
 }

@@ -42,7 +42,7 @@ func (r AuthRequest) GoString() string { return r.String() }
 func StartAuth(p Provider) (*AuthRequest, error) {
 	p = p.WithDefaults()
 	if p.Grant != GrantAuthorizationCode {
-		return nil, fmt.Errorf("%w: %s uses the %s grant, which has no authorization URL", ErrConfig, nameOf(p), p.Grant)
+		return nil, fmt.Errorf("%w: %s uses the %s grant, which has no authorization URL", ErrConfig, p.Label(), p.Grant)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -98,13 +98,6 @@ func randomString(n int) (string, error) {
 		return "", fmt.Errorf("no randomness available: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func nameOf(p Provider) string {
-	if p.ID != "" {
-		return p.ID
-	}
-	return "the provider"
 }
 
 // IsLoopbackRedirect reports whether uri is an http redirect URI on

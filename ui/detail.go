@@ -202,7 +202,7 @@ func (d *detailModel) lines(m *Model) []string {
 	badge, bs := m.badge(st)
 	add("  " + th.Bold.Render(termtext.Clean(a.Name)) + "  " + bs.Render(badge))
 	p := a.Provider
-	kv("provider", providerName(p)+th.Muted.Render("  ·  "+clean(p.ID)))
+	kv("provider", p.Label()+th.Muted.Render("  ·  "+clean(p.ID)))
 	kv("grant", clean(string(p.WithDefaults().Grant)))
 	kv("linked", stamp(a.LinkedAt, m.now))
 

@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/internal/termtext"
 )
 
@@ -40,7 +39,7 @@ func (m *Model) resort() {
 	ranks := make([]int, len(m.accts))
 	for i, a := range m.accts {
 		if q != "" && !strings.Contains(strings.ToLower(a.Name), q) &&
-			!strings.Contains(strings.ToLower(providerName(a.Provider)), q) {
+			!strings.Contains(strings.ToLower(a.Provider.Label()), q) {
 			continue
 		}
 		ranks[i] = attention(m.rowStatus(a))
@@ -223,16 +222,6 @@ func (m *Model) updateFilter(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func providerName(p flow.Provider) string {
-	if p.DisplayName != "" {
-		return termtext.Clean(p.DisplayName)
-	}
-	if p.ID != "" {
-		return termtext.Clean(p.ID)
-	}
-	return "custom"
-}
-
 // ---- rendering -----------------------------------------------------------------
 
 type cols struct{ name, prov, status, exp, rt, last int }
@@ -340,7 +329,7 @@ func (m *Model) rowView(a accounts.Account, sel bool, c cols) string {
 	if sel {
 		g = on(th.Text).Render(gap)
 	}
-	prov := providerName(a.Provider)
+	prov := a.Provider.Label()
 	if len(prov) > c.prov && a.Provider.ID != "" && len(a.Provider.ID) <= c.prov {
 		prov = termtext.Clean(a.Provider.ID) // "Dressipi (demo)" → "dressipi"
 	}

@@ -207,7 +207,7 @@ func (m *Model) confirmView() string {
 	a, _ := m.account(m.confirmName)
 	what := "Its tokens are deleted from the keyring."
 	if a.Provider.RevocationURL != "" {
-		what = "Its tokens are revoked at " + providerName(a.Provider) + " and deleted from the keyring."
+		what = "Its tokens are revoked at " + a.Provider.Label() + " and deleted from the keyring."
 	}
 	body := th.Danger.Render("Remove "+name+"?") + "\n\n" +
 		wrapText(what, 46) + "\n\n" +

@@ -102,7 +102,7 @@ func builtinChoices() []choice {
 // configChoice offers a provider from config.toml, asking only for what it lacks.
 func configChoice(p flow.Provider) choice {
 	q := p.WithDefaults()
-	c := choice{title: providerName(p), desc: termtext.Clean(p.Description), base: &p}
+	c := choice{title: p.Label(), desc: termtext.Clean(p.Description), base: &p}
 	if c.desc == "" {
 		c.desc = "from config.toml"
 	}
@@ -268,7 +268,7 @@ func (m *Model) openRelink(a accounts.Account) tea.Cmd {
 	w.relink = a.Name
 	c := configChoice(a.Provider)
 	c.title = "Link " + termtext.Clean(a.Name) + " again"
-	c.desc = providerName(a.Provider)
+	c.desc = a.Provider.Label()
 	w.choices = []choice{c}
 	w.pick = 0
 	cmd := w.choose(m)
@@ -544,14 +544,14 @@ func (w *wizard) begin(m *Model, p flow.Provider) tea.Cmd {
 	switch p.WithDefaults().Grant {
 	case flow.GrantClientCredentials:
 		w.step = stepWorking
-		return tea.Batch(w.startSpin(m, "Requesting an application token from "+providerName(p)+"…"),
+		return tea.Batch(w.startSpin(m, "Requesting an application token from "+p.Label()+"…"),
 			m.io(func(ctx context.Context) tea.Msg {
 				tok, err := ex.ClientCredentials(ctx, p, sec)
 				return wizTokenMsg{wizBase{attempt}, tok, err}
 			}))
 	case flow.GrantDeviceCode:
 		w.step = stepWorking
-		return tea.Batch(w.startSpin(m, "Asking "+providerName(p)+" for a device code…"),
+		return tea.Batch(w.startSpin(m, "Asking "+p.Label()+" for a device code…"),
 			m.io(func(ctx context.Context) tea.Msg {
 				d, err := ex.StartDevice(ctx, p, sec)
 				return wizDeviceMsg{wizBase{attempt}, d, err}
@@ -662,7 +662,7 @@ func (w *wizard) exchange(m *Model, code string) tea.Cmd {
 	w.paste.Blur()
 	w.step = stepWorking
 	attempt, ex, sec := w.attempt, m.o.Exchanger, w.secrets
-	return tea.Batch(w.startSpin(m, "Exchanging the code with "+providerName(w.prov)+"…"),
+	return tea.Batch(w.startSpin(m, "Exchanging the code with "+w.prov.Label()+"…"),
 		m.io(func(ctx context.Context) tea.Msg {
 			tok, err := ex.Exchange(ctx, req, sec, code)
 			return wizTokenMsg{wizBase{attempt}, tok, err}
@@ -721,7 +721,7 @@ func (w *wizard) fail(m *Model, err error) {
 func describe(p flow.Provider, err error) (string, string) {
 	var oe *flow.OAuthError
 	if errors.As(err, &oe) {
-		msg := providerName(p) + " refused: " + termtext.Clean(oe.Code)
+		msg := p.Label() + " refused: " + termtext.Clean(oe.Code)
 		if oe.Description != "" {
 			msg += " — " + termtext.Clean(oe.Description)
 		}

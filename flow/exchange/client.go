@@ -240,7 +240,7 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 	if p.APIKeyHeader != "" {
 		if s.APIKey == "" {
 			return nil, nil, fmt.Errorf("%s failed: %w: %s needs an API key (sent as %s on every call); none is stored",
-				op, flow.ErrConfig, providerName(p), termtext.Clean(p.APIKeyHeader))
+				op, flow.ErrConfig, p.Label(), termtext.Clean(p.APIKeyHeader))
 		}
 		if !validHeaderValue(s.APIKey) {
 			return nil, nil, fmt.Errorf("%s failed: %w: the stored API key contains characters an HTTP header cannot carry (a line break or control character); enter it again",
@@ -263,16 +263,6 @@ func validHeaderValue(v string) bool {
 		}
 	}
 	return true
-}
-
-func providerName(p flow.Provider) string {
-	if p.DisplayName != "" {
-		return termtext.Clean(p.DisplayName)
-	}
-	if p.ID != "" {
-		return termtext.Clean(p.ID)
-	}
-	return "the provider"
 }
 
 // checkEndpoint requires an absolute https URL, or http on loopback, and

@@ -31,7 +31,7 @@ const (
 // http(s). Interval defaults to 5 s.
 func (c *Client) StartDevice(ctx context.Context, p flow.Provider, s flow.Secrets) (*flow.DeviceAuth, error) {
 	if p.DeviceAuthURL == "" {
-		return nil, fmt.Errorf("%s failed: %w: %s has no device authorization endpoint", opDevice, flow.ErrConfig, providerName(p))
+		return nil, fmt.Errorf("%s failed: %w: %s has no device authorization endpoint", opDevice, flow.ErrConfig, p.Label())
 	}
 	form := url.Values{}
 	if len(p.Scopes) > 0 {

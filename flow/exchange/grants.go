@@ -191,7 +191,7 @@ func (c *Client) tokenCall(ctx context.Context, op string, p flow.Provider, s fl
 func (c *Client) Revoke(ctx context.Context, p flow.Provider, s flow.Secrets, token, hint string) error {
 	if p.RevocationURL == "" {
 		return fmt.Errorf("%s failed: %w: %s has no revocation endpoint; the token stays valid until it expires (remove the app's access in the provider's settings)",
-			opRevoke, flow.ErrConfig, providerName(p))
+			opRevoke, flow.ErrConfig, p.Label())
 	}
 	if token == "" {
 		return fmt.Errorf("%s failed: %w: no token to revoke", opRevoke, flow.ErrConfig)
