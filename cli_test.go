@@ -382,18 +382,7 @@ func (m *memStore) Unlock(ctx context.Context, p string) error {
 	m.unlocked = true
 	return nil
 }
-func (m *memStore) Status(a accounts.Account, now time.Time) accounts.Status {
-	switch {
-	case a.NeedsRelink:
-		return accounts.StatusNeedsRelink
-	case a.AccessExpiry.IsZero():
-		return accounts.StatusNoExpiry
-	case now.After(a.AccessExpiry):
-		return accounts.StatusExpired
-	}
-	return accounts.StatusValid
-}
-func (m *memStore) RefreshDue(a accounts.Account) time.Time { return time.Time{} }
+func (m *memStore) Policy() accounts.Policy { return accounts.DefaultPolicy() }
 func (m *memStore) Close() error                            { return nil }
 
 // testApp runs commands in-process against st.

@@ -211,24 +211,6 @@ type listEntry struct {
 	Scopes           []string   `json:"scopes"`
 }
 
-func statusName(s accounts.Status) string {
-	switch s {
-	case accounts.StatusValid:
-		return "valid"
-	case accounts.StatusExpiringSoon:
-		return "expiring_soon"
-	case accounts.StatusExpired:
-		return "expired"
-	case accounts.StatusNoExpiry:
-		return "no_expiry"
-	case accounts.StatusRefreshing:
-		return "refreshing"
-	case accounts.StatusNeedsRelink:
-		return "needs_relink"
-	}
-	return "error"
-}
-
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -249,8 +231,7 @@ func (a *app) list(asJSON bool) error {
 // lister is the part of the store that list needs.
 type lister interface {
 	Accounts() ([]accounts.Account, error)
-	Status(a accounts.Account, now time.Time) accounts.Status
-	RefreshDue(a accounts.Account) time.Time
+	Policy() accounts.Policy
 }
 
 func listStore(a *app, st lister, asJSON bool) error {
@@ -259,15 +240,15 @@ func listStore(a *app, st lister, asJSON bool) error {
 		return err
 	}
 	sort.Slice(accts, func(i, j int) bool { return accts[i].Name < accts[j].Name })
-	now := a.now()
+	now, pol := a.now(), st.Policy()
 	entries := make([]listEntry, 0, len(accts))
 	for _, ac := range accts {
 		e := listEntry{
 			Name:            ac.Name,
 			Provider:        termtext.Clean(ac.Provider.ID),
-			Status:          statusName(st.Status(ac, now)),
+			Status:          pol.Status(ac, now).String(),
 			ExpiresAt:       timePtr(ac.AccessExpiry),
-			RefreshDue:      timePtr(st.RefreshDue(ac)),
+			RefreshDue:      timePtr(pol.RefreshDue(ac)),
 			HasRefreshToken: ac.HasRefresh,
 			HasIDToken:      ac.HasIDToken,
 			LinkedAt:        timePtr(ac.LinkedAt),

@@ -207,31 +207,9 @@ func (s *fakeStore) Unlock(ctx context.Context, pass string) error {
 	return nil
 }
 
-func (s *fakeStore) Status(a accounts.Account, now time.Time) accounts.Status {
-	switch {
-	case a.NeedsRelink:
-		return accounts.StatusNeedsRelink
-	case a.LastError != "":
-		return accounts.StatusError
-	case a.AccessExpiry.IsZero():
-		return accounts.StatusNoExpiry
-	case !now.Before(a.AccessExpiry):
-		return accounts.StatusExpired
-	}
-	if due := s.RefreshDue(a); !due.IsZero() && !now.Before(due) {
-		return accounts.StatusExpiringSoon
-	}
-	if a.AccessExpiry.Sub(now) < 2*time.Minute {
-		return accounts.StatusExpiringSoon
-	}
-	return accounts.StatusValid
-}
-
-func (s *fakeStore) RefreshDue(a accounts.Account) time.Time {
-	if !a.HasRefresh || a.AccessExpiry.IsZero() || a.NeedsRelink {
-		return time.Time{}
-	}
-	return a.AccessExpiry.Add(-time.Minute)
+// Policy: refresh (and show "expiring soon") one minute before expiry.
+func (s *fakeStore) Policy() accounts.Policy {
+	return accounts.Policy{Fraction: 0.5, Min: time.Minute, Max: time.Minute}
 }
 
 func (s *fakeStore) refreshes(name string) int {

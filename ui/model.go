@@ -46,6 +46,8 @@ type Model struct {
 	width  int
 	height int
 
+	policy accounts.Policy // the store's, read once
+
 	screen screen
 	modal  modal
 	keys   keyMap
@@ -126,6 +128,9 @@ func newModel(o Options) *Model {
 		m.clip.native = systemClipboard{}
 	}
 	m.now = o.Now()
+	if o.Store != nil {
+		m.policy = o.Store.Policy()
+	}
 	m.filter = newInput("filter: ", "name or provider", false)
 	m.filter.CharLimit = 64
 	m.unlock = newUnlock()
@@ -358,7 +363,7 @@ func (m *Model) refreshWanted(a accounts.Account) bool {
 	if a.NeedsRelink || m.refreshing[a.Name] {
 		return false
 	}
-	return !m.o.Store.RefreshDue(a).IsZero()
+	return !m.policy.RefreshDue(a).IsZero()
 }
 
 func (m *Model) onTick() tea.Cmd {
@@ -449,7 +454,7 @@ func (m *Model) status(a accounts.Account) accounts.Status {
 	if m.refreshing[a.Name] {
 		return accounts.StatusRefreshing
 	}
-	return m.o.Store.Status(a, m.now)
+	return m.policy.Status(a, m.now)
 }
 
 // scheduleRefreshes starts due background refreshes, at most Concurrency at a time.
@@ -466,7 +471,7 @@ func (m *Model) scheduleRefreshes() tea.Cmd {
 		if !m.refreshWanted(a) || queued[a.Name] {
 			continue
 		}
-		if due := m.o.Store.RefreshDue(a); due.After(now) {
+		if due := m.policy.RefreshDue(a); due.After(now) {
 			continue
 		}
 		if t, ok := m.retryAt[a.Name]; ok && now.Before(t) {

@@ -44,8 +44,8 @@ type Backend interface {
 	Refresh(ctx context.Context, name string) (accounts.Account, error)
 	Remove(ctx context.Context, name string, revoke bool) error
 	Unlock(ctx context.Context, passphrase string) error
-	Status(a accounts.Account, now time.Time) accounts.Status
-	RefreshDue(a accounts.Account) time.Time
+	// Policy decides status and refresh times (accounts.Policy is pure).
+	Policy() accounts.Policy
 }
 
 var _ Backend = (*accounts.Store)(nil)

@@ -36,7 +36,7 @@ func TestDemoSeedsEveryStatus(t *testing.T) {
 	got := map[string]accounts.Status{}
 	byName := map[string]accounts.Account{}
 	for _, a := range accts {
-		got[a.Name] = d.Store.Status(a, now)
+		got[a.Name] = d.Store.Policy().Status(a, now)
 		byName[a.Name] = a
 	}
 	want := map[string]accounts.Status{
