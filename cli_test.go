@@ -383,7 +383,7 @@ func (m *memStore) Unlock(ctx context.Context, p string) error {
 	return nil
 }
 func (m *memStore) Policy() accounts.Policy { return accounts.DefaultPolicy() }
-func (m *memStore) Close() error                            { return nil }
+func (m *memStore) Close() error            { return nil }
 
 // testApp runs commands in-process against st.
 type testApp struct {
