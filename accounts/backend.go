@@ -16,6 +16,7 @@ import (
 
 	busguard "busguard.tokenring.invalid" // initializes before github.com/99designs/keyring: see its doc
 	"github.com/99designs/keyring"
+	"github.com/tokenring/tokenring/internal/config"
 	"github.com/tokenring/tokenring/internal/termtext"
 )
 
@@ -60,7 +61,7 @@ func registered(name string) bool {
 }
 
 // howToChoose is the advice every keyring failure ends with.
-const howToChoose = "choose another keyring with TOKENRING_KEYRING=file (the encrypted file keyring) or [keyring] backend in config.toml"
+const howToChoose = "choose another keyring with " + config.EnvKeyring + "=file (the encrypted file keyring) or [keyring] backend in " + config.FileName
 
 func (s *Store) keyringConfig(name string) keyring.Config {
 	return keyring.Config{
@@ -140,16 +141,8 @@ func (s *Store) openBackend(name string, timeout time.Duration) (keyring.Keyring
 // choose picks and opens the backend.
 func (s *Store) choose(cfg Config) error {
 	name, source := cfg.Backend, cfg.BackendSource
-	if name == "" {
-		if v := strings.TrimSpace(s.getenv(EnvKeyring)); v != "" {
-			name, source = v, EnvKeyring
-		}
-	}
-	if source == "" && name != "" {
-		source = "config.toml"
-		if s.getenv(EnvKeyring) == name {
-			source = EnvKeyring
-		}
+	if source == "" {
+		source = "the caller"
 	}
 	if name != "" {
 		name = strings.ToLower(strings.TrimSpace(name))
@@ -355,7 +348,7 @@ func (s *Store) fileRemove(key string) error {
 // ---- passphrase ------------------------------------------------------
 
 // passphrase returns the verified passphrase, asking for one when none is
-// known: TOKENRING_PASSPHRASE, then the Passphrase callback, else ErrLocked.
+// known: Config.EnvPassphrase, then the Passphrase callback, else ErrLocked.
 func (s *Store) passphrase(ctx context.Context) (string, error) {
 	s.pmu.Lock()
 	p := s.pass
@@ -371,9 +364,9 @@ func (s *Store) passphrase(ctx context.Context) (string, error) {
 	if p != "" {
 		return p, nil
 	}
-	if env := s.getenv(EnvPassphrase); env != "" {
+	if env := s.cfg.EnvPassphrase; env != "" {
 		if err := s.unlock(ctx, env); err != nil {
-			return "", fmt.Errorf("%s: %w", EnvPassphrase, err)
+			return "", fmt.Errorf("%s: %w", config.EnvPassphrase, err)
 		}
 		return env, nil
 	}

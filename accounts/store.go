@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/config"
 	"github.com/tokenring/tokenring/internal/termtext"
 )
 
@@ -27,7 +28,6 @@ type Store struct {
 	timeout    time.Duration
 	pol        Policy
 	now        func() time.Time
-	getenv     func(string) string
 
 	info BackendInfo
 	file bool            // the file backend (passphrase, atomic writes)
@@ -59,7 +59,6 @@ func Open(cfg Config) (*Store, error) {
 		timeout:    cfg.Timeout,
 		pol:        cfg.Policy.withDefaults(),
 		now:        cfg.Now,
-		getenv:     cfg.Getenv,
 		flights:    map[string]*flight{},
 	}
 	if s.timeout <= 0 {
@@ -67,9 +66,6 @@ func Open(cfg Config) (*Store, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.getenv == nil {
-		s.getenv = os.Getenv
 	}
 	if s.collection == "" {
 		s.collection = "login"
@@ -216,8 +212,8 @@ func (s *Store) Secret(ctx context.Context, name string) (Secret, error) {
 
 func (s *Store) secretOf(ctx context.Context, a Account) (Secret, error) {
 	if a.Backend != "" && a.Backend != s.info.Name {
-		return Secret{}, fmt.Errorf("%w: the secret of %s is in the %s keyring, but this tokenring uses the %s keyring (%s); set TOKENRING_KEYRING=%s",
-			ErrKeyring, a.Name, a.Backend, s.info.Name, s.info.Reason, a.Backend)
+		return Secret{}, fmt.Errorf("%w: the secret of %s is in the %s keyring, but this tokenring uses the %s keyring (%s); set %s=%s",
+			ErrKeyring, a.Name, a.Backend, s.info.Name, s.info.Reason, config.EnvKeyring, a.Backend)
 	}
 	data, err := s.getItem(ctx, itemKey(a.Name))
 	if errors.Is(err, keyring.ErrKeyNotFound) {

@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/config"
 )
 
 func TestFileBackendLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	ex := newFakeEx(time.Now)
 	s := openFile(t, dir, "correct horse", ex, nil)
-	if b := s.Backend(); b.Name != "file" || !b.Locked || !b.New || b.Path != filepath.Join(dir, KeyringDir) || !strings.Contains(b.Reason, "config.toml") {
+	if b := s.Backend(); b.Name != "file" || !b.Locked || !b.New || b.Path != filepath.Join(dir, KeyringDir) || !strings.HasPrefix(b.Reason, "chosen by ") {
 		t.Fatalf("Backend() = %+v", b)
 	}
 	ctx := ctxT(t)
@@ -107,7 +108,7 @@ func TestWrongPassphraseThenRight(t *testing.T) {
 	}
 
 	// A store with no passphrase source: listing works, secrets are locked.
-	s2, err := Open(Config{Dir: dir, Backend: "file", Getenv: env(nil)})
+	s2, err := Open(Config{Dir: dir, Backend: "file"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestWrongPassphraseThenRight(t *testing.T) {
 	// The callback: a wrong answer says so, the next call asks again.
 	answers := []string{"wrong-again", "right-pass"}
 	var prompts []string
-	s3, err := Open(Config{Dir: dir, Backend: "file", Getenv: env(nil), Passphrase: func(p string) (string, error) {
+	s3, err := Open(Config{Dir: dir, Backend: "file", Passphrase: func(p string) (string, error) {
 		prompts = append(prompts, p)
 		a := answers[0]
 		answers = answers[1:]
@@ -166,7 +167,7 @@ func TestWrongPassphraseThenRight(t *testing.T) {
 
 	// TOKENRING_PASSPHRASE wrong: the error names the variable.
 	s4 := openFile(t, dir, "nope", ex, nil)
-	if _, err := s4.Secret(ctx, "a"); !errors.Is(err, ErrBadPassphrase) || !strings.Contains(err.Error(), EnvPassphrase) {
+	if _, err := s4.Secret(ctx, "a"); !errors.Is(err, ErrBadPassphrase) || !strings.Contains(err.Error(), config.EnvPassphrase) {
 		t.Fatalf("wrong env passphrase = %v", err)
 	}
 }
@@ -183,7 +184,7 @@ func mustAccount(t *testing.T, s *Store, name string) Account {
 func TestNewKeyringPassphrase(t *testing.T) {
 	dir := t.TempDir()
 	var prompts []string
-	s, err := Open(Config{Dir: dir, Backend: "file", Getenv: env(nil), Passphrase: func(p string) (string, error) {
+	s, err := Open(Config{Dir: dir, Backend: "file", Passphrase: func(p string) (string, error) {
 		prompts = append(prompts, p)
 		return "first-pass", nil
 	}})
@@ -216,7 +217,7 @@ func TestNewKeyringPassphrase(t *testing.T) {
 }
 
 func TestEmptyPassphraseRefused(t *testing.T) {
-	s, err := Open(Config{Dir: t.TempDir(), Backend: "file", Getenv: env(nil), Passphrase: func(string) (string, error) { return "", nil }})
+	s, err := Open(Config{Dir: t.TempDir(), Backend: "file", Passphrase: func(string) (string, error) { return "", nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,16 +247,16 @@ func TestBadNames(t *testing.T) {
 
 func TestBackendChoice(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Open(Config{Dir: dir, Backend: "plaintext", Getenv: env(nil)})
+	_, err := Open(Config{Dir: dir, Backend: "plaintext"})
 	if !errors.Is(err, ErrKeyring) || !strings.Contains(err.Error(), "plaintext") {
 		t.Fatalf("unknown backend: %v", err)
 	}
-	_, err = Open(Config{Dir: dir, Getenv: env(map[string]string{EnvKeyring: "keychain"})})
+	_, err = Open(Config{Dir: dir, Backend: "keychain", BackendSource: config.EnvKeyring})
 	if !errors.Is(err, ErrKeyring) || !strings.Contains(err.Error(), "macOS") || !strings.Contains(err.Error(), "TOKENRING_KEYRING=file") ||
 		!strings.Contains(err.Error(), "chosen by TOKENRING_KEYRING") {
 		t.Fatalf("keychain on Linux: %v", err)
 	}
-	s, err := Open(Config{Dir: dir, Getenv: env(map[string]string{EnvKeyring: "file"})})
+	s, err := Open(Config{Dir: dir, Backend: "file", BackendSource: config.EnvKeyring})
 	if err != nil || s.Backend().Reason != "chosen by TOKENRING_KEYRING" {
 		t.Fatalf("file by env: %v %+v", err, s.Backend())
 	}
@@ -268,7 +269,7 @@ func TestAutoWithoutBus(t *testing.T) {
 	if registered("secret-service") || registered("kwallet") {
 		t.Skip("a D-Bus session bus answered at start; the automatic choice is exercised by TestSecretService")
 	}
-	s, err := Open(Config{Dir: t.TempDir(), Getenv: env(nil)})
+	s, err := Open(Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestAutoWithoutBus(t *testing.T) {
 		t.Fatalf("auto without bus: %+v", b)
 	}
 	t.Logf("reason: %s", b.Reason)
-	_, err = Open(Config{Dir: t.TempDir(), Backend: "secret-service", Getenv: env(nil)})
+	_, err = Open(Config{Dir: t.TempDir(), Backend: "secret-service"})
 	if !errors.Is(err, ErrKeyring) || !strings.Contains(err.Error(), "D-Bus") || !strings.Contains(err.Error(), "TOKENRING_KEYRING=file") {
 		t.Fatalf("secret-service without a bus: %v", err)
 	}
@@ -536,7 +537,7 @@ func TestRemoveRevokes(t *testing.T) {
 	if err := s.Add(ctx, Account{Name: "c", Provider: testProvider()}, Secret{Token: ex.Mint()}); err != nil {
 		t.Fatal(err)
 	}
-	locked, err := Open(Config{Dir: s.Dir(), Backend: "file", Getenv: env(nil), Exchanger: ex})
+	locked, err := Open(Config{Dir: s.Dir(), Backend: "file", Exchanger: ex})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -62,7 +62,7 @@ func (a *app) token(ctx context.Context, name string) error {
 
 func accountErr(name string, err error) error {
 	if errors.Is(err, accounts.ErrNotFound) {
-		return withHint(exitNoAccount, fmt.Errorf("no account named %s", termtext.Clean(name)),
+		return withHint(ExitNoAccount, fmt.Errorf("no account named %s", termtext.Clean(name)),
 			"Run 'tokenring list' for the linked accounts, or 'tokenring link NAME --provider P' to link one.")
 	}
 	return err
@@ -73,7 +73,7 @@ func relinkErr(name string, acct accounts.Account) error {
 	if acct.LastError != "" {
 		msg += " (" + termtext.Clean(acct.LastError) + ")"
 	}
-	return withHint(exitNeedsLink, errors.New(msg),
+	return withHint(ExitNeedsLink, errors.New(msg),
 		fmt.Sprintf("Run 'tokenring remove %s --no-revoke', then 'tokenring link %s --provider %s ...'.", name, name, termtext.Clean(acct.Provider.ID)))
 }
 
@@ -108,7 +108,7 @@ func (a *app) refresh(ctx context.Context, name string) error {
 		} else {
 			why += ", and its token does not expire, so it needs no refresh"
 		}
-		return withHint(exitNoRefresh, fmt.Errorf("%s has no refresh token to refresh with: %s", name, why),
+		return withHint(ExitNoRefresh, fmt.Errorf("%s has no refresh token to refresh with: %s", name, why),
 			fmt.Sprintf("'tokenring token %s' prints the current token.", name))
 	}
 	updated, err := st.Refresh(ctx, name)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // file backend's passphrase in its own prompt (or TOKENRING_PASSPHRASE).
 func (a *app) runTUI(ctx context.Context) error {
 	if !isTerminal(a.stdin, a.stdout) {
-		return withHint(exitUsage, errors.New("the terminal UI needs a terminal on standard input and output"),
+		return withHint(ExitUsage, errors.New("the terminal UI needs a terminal on standard input and output"),
 			"For scripts: 'tokenring token NAME', 'tokenring list --json'. Run 'tokenring --help' for all commands.")
 	}
 	for {
@@ -80,7 +80,7 @@ Nothing touches your own accounts or keyring; everything is deleted on exit.
 
 func (a *app) demo(ctx context.Context, listOnly bool) error {
 	if !listOnly && !isTerminal(a.stdin, a.stdout) {
-		return withHint(exitUsage, errors.New("the demo needs a terminal on standard input and output"),
+		return withHint(ExitUsage, errors.New("the demo needs a terminal on standard input and output"),
 			"Run it in a terminal: tokenring demo")
 	}
 	if !listOnly {

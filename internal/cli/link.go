@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/config"
 	"github.com/tokenring/tokenring/internal/termtext"
 )
 
@@ -103,9 +104,9 @@ func newLinkCmd(a *app) *cobra.Command {
 
 // resolveProvider builds the provider from --provider (config.toml first,
 // then the built-in presets) and the other flags.
-func (a *app) resolveProvider(cfg accounts.FileConfig, f linkFlags) (flow.Provider, error) {
+func (a *app) resolveProvider(cfg config.File, f linkFlags) (flow.Provider, error) {
 	if strings.TrimSpace(f.provider) == "" {
-		return flow.Provider{}, withHint(exitUsage, errors.New("link needs --provider"),
+		return flow.Provider{}, withHint(ExitUsage, errors.New("link needs --provider"),
 			"Run 'tokenring providers' for the list, e.g. --provider warhorn, --provider dressipi or --provider oidc.")
 	}
 	o := flow.Overrides{
@@ -127,7 +128,7 @@ func (a *app) resolveProvider(cfg accounts.FileConfig, f linkFlags) (flow.Provid
 	}
 	p, err := flow.Preset(f.provider, o)
 	if err != nil {
-		return flow.Provider{}, withCode(exitUsage, err)
+		return flow.Provider{}, withCode(ExitUsage, err)
 	}
 	return p, nil
 }
@@ -142,7 +143,7 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 	}
 	defer st.Close()
 	if _, err := st.Account(name); err == nil {
-		return withHint(exitExists, fmt.Errorf("an account named %s already exists", name),
+		return withHint(ExitExists, fmt.Errorf("an account named %s already exists", name),
 			fmt.Sprintf("Remove it first ('tokenring remove %s') or choose another name.", name))
 	} else if !errors.Is(err, accounts.ErrNotFound) {
 		return err
@@ -159,7 +160,7 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 	}
 	p = p.WithDefaults()
 	if err := p.Validate(); err != nil {
-		return withCode(exitUsage, err)
+		return withCode(ExitUsage, err)
 	}
 
 	var sec flow.Secrets
@@ -167,11 +168,11 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 	if p.Grant == flow.GrantClientCredentials {
 		secretNeed = flow.NeedRequired
 	}
-	if sec.ClientSecret, err = a.secret(envClientSecret, p.ID, secretNeed); err != nil {
+	if sec.ClientSecret, err = a.secret(config.EnvClientSecret, p.ID, secretNeed); err != nil {
 		return err
 	}
 	if p.APIKeyHeader != "" {
-		if sec.APIKey, err = a.secret(envAPIKey, p.ID, flow.NeedRequired); err != nil {
+		if sec.APIKey, err = a.secret(config.EnvAPIKey, p.ID, flow.NeedRequired); err != nil {
 			return err
 		}
 	}
@@ -194,7 +195,7 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 		return a.linkFailed(name, err)
 	}
 	if tok == nil || tok.AccessToken == "" {
-		return withCode(exitProvider, errors.New("the provider answered without an access token"))
+		return withCode(ExitProvider, errors.New("the provider answered without an access token"))
 	}
 
 	acct, item := accounts.Linked(name, p, sec, *tok, a.now())
@@ -209,7 +210,7 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 // linkFailed adds the "start over" advice: a failed exchange is never retried.
 func (a *app) linkFailed(name string, err error) error {
 	code := exitCode(err)
-	if code == exitInterrupted {
+	if code == ExitInterrupted {
 		return err
 	}
 	hint := fmt.Sprintf("Nothing was stored. Run 'tokenring link %s ...' again to start a fresh authorization.", name)
@@ -221,7 +222,7 @@ func (a *app) linkFailed(name string, err error) error {
 func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec flow.Secrets, f linkFlags) (*flow.Token, flow.Provider, error) {
 	req, err := flow.StartAuth(p)
 	if err != nil {
-		return nil, p, withCode(exitUsage, err)
+		return nil, p, withCode(ExitUsage, err)
 	}
 	var capture flow.Capture
 	if !f.noListen && flow.IsLoopbackRedirect(req.RedirectURI) {
@@ -278,7 +279,7 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 			if !ok {
 				captured = nil
 				if pastes == nil {
-					return nil, p, withCode(exitNotAuthd, errors.New("the loopback listener stopped and nothing was pasted"))
+					return nil, p, withCode(ExitNotAuthd, errors.New("the loopback listener stopped and nothing was pasted"))
 				}
 				continue
 			}
@@ -297,7 +298,7 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 					continue
 				}
 				if errors.Is(l.err, io.EOF) {
-					return nil, p, withCode(exitNotAuthd, errors.New("nothing was pasted (standard input ended)"))
+					return nil, p, withCode(ExitNotAuthd, errors.New("nothing was pasted (standard input ended)"))
 				}
 				return nil, p, fmt.Errorf("reading the pasted code: %w", l.err)
 			}
@@ -344,7 +345,7 @@ func readLine(r io.Reader, max int) (string, error) {
 			return strings.TrimSuffix(b.String(), "\r"), nil
 		}
 		if b.Len() >= max {
-			return "", withCode(exitNotAuthd, fmt.Errorf("%w: the pasted line is longer than %d bytes", flow.ErrNotACode, max-1))
+			return "", withCode(ExitNotAuthd, fmt.Errorf("%w: the pasted line is longer than %d bytes", flow.ErrNotACode, max-1))
 		}
 		b.WriteByte(c)
 	}
