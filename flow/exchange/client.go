@@ -265,27 +265,16 @@ func validHeaderValue(v string) bool {
 	return true
 }
 
-// checkEndpoint requires an absolute https URL, or http on loopback, and
-// returns its host[:port] for messages.
+// checkEndpoint applies flow's endpoint rule (flow.CheckEndpoint: https,
+// or http on loopback) once more right before a request, whatever the
+// caller validated (a provider read back from the index is not trusted),
+// and returns the endpoint's host[:port] for messages.
 func checkEndpoint(op, raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if raw == "" || err != nil || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("%s failed: %w: the endpoint is missing or not an absolute URL", op, flow.ErrConfig)
+	if err := flow.CheckEndpoint("endpoint", raw); err != nil {
+		return "", fmt.Errorf("%s failed: the %w", op, err)
 	}
-	host := termtext.Clean(u.Host)
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-	case "http":
-		if !flow.IsLoopbackHost(u.Hostname()) {
-			return "", fmt.Errorf("%s failed: %w (%s is plain http)", op, flow.ErrInsecure, host)
-		}
-	default:
-		return "", fmt.Errorf("%s failed: %w (the endpoint on %s is not https)", op, flow.ErrInsecure, host)
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("%s failed: %w: the endpoint on %s carries a user name or password", op, flow.ErrConfig, host)
-	}
-	return host, nil
+	u, _ := url.Parse(strings.TrimSpace(raw)) // CheckEndpoint parsed it
+	return termtext.Clean(u.Host), nil
 }
 
 // withTimeout derives the per-request context.

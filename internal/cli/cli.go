@@ -157,7 +157,7 @@ func printError(w io.Writer, err error, code int) {
 	// Messages from flow/ and accounts/ are already free of secrets and
 	// control characters; Clean again, line by line (a joined error has
 	// one problem per line), for what came through other paths.
-	lines := strings.Split(err.Error(), "\n")
+	lines := strings.Split(flow.RenderFields(err, flagOf), "\n")
 	for i, l := range lines {
 		l = termtext.Clean(l)
 		switch {
@@ -182,4 +182,30 @@ func versionString() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// flagOf names a provider setting by the link flag that gives it ("" for
+// settings only config.toml has: the message then uses config.toml's name).
+func flagOf(f flow.Field) string {
+	switch f {
+	case flow.FieldClientID:
+		return "--client-id"
+	case flow.FieldRedirectURI:
+		return "--redirect-uri"
+	case flow.FieldBaseURL:
+		return "--base-url"
+	case flow.FieldIssuer:
+		return "--issuer"
+	case flow.FieldAuthURL:
+		return "--auth-url"
+	case flow.FieldTokenURL:
+		return "--token-url"
+	case flow.FieldRevocationURL:
+		return "--revocation-url"
+	case flow.FieldDeviceAuthURL:
+		return "--device-auth-url"
+	case flow.FieldScopes:
+		return "--scope"
+	}
+	return ""
 }

@@ -613,6 +613,16 @@ func TestPrintError(t *testing.T) {
 	if got, want := b.String(), "tokenring: first problem\n  second one\nTry this.\n"; got != want {
 		t.Fatalf("printError wrote %q, want %q", got, want)
 	}
+	// A provider's missing settings are named by the flags that give them.
+	b.Reset()
+	p, _ := flow.Preset("generic", flow.Overrides{TokenURL: "http://sso.example/token"})
+	err = withCode(ExitUsage, p.Validate())
+	printError(&b, err, exitCode(err))
+	for _, want := range []string{"tokenring: --client-id is needed", "  --auth-url is needed", "--token-url uses http on a host that is not loopback", "  --redirect-uri is needed"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("printError wrote %q, which lacks %q", b.String(), want)
+		}
+	}
 	b.Reset()
 	printError(&b, context.Canceled, ExitInterrupted)
 	if b.String() != "tokenring: interrupted\n" {

@@ -374,35 +374,18 @@ func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
 		p.Scopes = []string{"openid"}
 	}
 
-	// The checks that do not depend on what `link` adds later (client id,
-	// redirect URI, base URL from the command line, discovery).
-	if err := p.Validate(); err != nil {
-		var keep []error
-		for _, e := range flattenJoined(err) {
-			msg := e.Error()
-			if strings.Contains(msg, "client id") || strings.Contains(msg, "redirect-uri") ||
-				strings.Contains(msg, "base URL") || strings.Contains(msg, "discovery") ||
-				strings.Contains(msg, "needs a ") {
-				continue
-			}
-			keep = append(keep, e)
+	// What link cannot add later (a client id, a redirect URI, a base URL
+	// from the command line, endpoints by discovery) is wrong already.
+	var msgs []string
+	for _, fe := range flow.FieldErrors(p.Validate()) {
+		if !fe.Missing() {
+			msgs = append(msgs, fe.Error())
 		}
-		if len(keep) > 0 {
-			msgs := make([]string, len(keep))
-			for i, e := range keep {
-				msgs[i] = strings.TrimPrefix(e.Error(), flow.ErrConfig.Error()+": ")
-			}
-			return fail("%s", strings.Join(msgs, "; "))
-		}
+	}
+	if len(msgs) > 0 {
+		return fail("%s", strings.Join(msgs, "; "))
 	}
 	return p, nil
-}
-
-func flattenJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 func mergeMap(a, b map[string]string) map[string]string {
