@@ -189,6 +189,12 @@ func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
 	})
 }
 
+// Writable makes sure a new secret can be stored now, before anything
+// single-use (an authorization code) is spent for it: for the file keyring,
+// that its passphrase is known (asked for through Config.Passphrase when
+// there is one; ErrLocked when there is none).
+func (s *Store) Writable(ctx context.Context) error { return s.ensurePassphrase(ctx) }
+
 // ensurePassphrase asks for the file backend's passphrase now (if needed),
 // so that no prompt waits for a person while an account's lock is held.
 func (s *Store) ensurePassphrase(ctx context.Context) error {

@@ -41,6 +41,11 @@ type FieldError struct {
 // problemMissing is the Problem of a setting that was not given.
 const problemMissing = "is needed"
 
+// MissingField is the error for a setting that was not given.
+func MissingField(f Field, hint string) *FieldError {
+	return &FieldError{Field: f, Problem: problemMissing, Hint: hint, Kind: ErrConfig}
+}
+
 // Missing says the setting was not given at all (as opposed to given wrong):
 // a config.toml provider may leave it to the command line or discovery.
 func (e *FieldError) Missing() bool { return e.Problem == problemMissing }

@@ -314,6 +314,8 @@ func (m *memStore) Account(name string) (accounts.Account, error) {
 	}
 	return a, nil
 }
+func (m *memStore) Writable(ctx context.Context) error { return m.needPass() }
+
 func (m *memStore) needPass() error {
 	if m.unlocked {
 		return nil
@@ -535,29 +537,6 @@ func TestProvidersCommand(t *testing.T) {
 	os.WriteFile(filepath.Join(ta.env["TOKENRING_HOME"], "config.toml"), []byte("[keyring]\nbackend = = 1\n"), 0o600)
 	if code := ta.run("", "providers"); code != ExitUsage || !strings.Contains(ta.stderr.String(), "line 2") {
 		t.Fatalf("broken config: %d %s", code, ta.stderr)
-	}
-}
-
-func TestLinkProviderResolution(t *testing.T) {
-	a := newApp(nil, io.Discard, io.Discard, func(string) string { return "" })
-	cfg, err := config.Parse("[providers.shop]\npreset = \"dressipi\"\nclient_id = \"abc\"\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// config provider + --base-url from the command line
-	p, err := a.resolveProvider(cfg, linkFlags{provider: "shop", baseURL: "https://api.shop.example"})
-	if err != nil || p.TokenURL != "https://api.shop.example/oauth/token" || p.ClientID != "abc" {
-		t.Fatalf("shop: %+v %v", p, err)
-	}
-	if _, err := a.resolveProvider(cfg, linkFlags{provider: "shop"}); exitCode(err) != ExitUsage {
-		t.Fatalf("shop without base URL: %v", err)
-	}
-	p, err = a.resolveProvider(cfg, linkFlags{provider: "warhorn", clientCredentials: true, scopes: []string{"a b,c"}})
-	if err != nil || p.Grant != flow.GrantClientCredentials || strings.Join(p.Scopes, " ") != "a b c" {
-		t.Fatalf("warhorn cc: %+v %v", p, err)
-	}
-	if _, err := a.resolveProvider(cfg, linkFlags{}); exitCode(err) != ExitUsage {
-		t.Fatalf("no --provider: %v", err)
 	}
 }
 

@@ -43,6 +43,7 @@ type app struct {
 type store interface {
 	ui.Backend
 	Account(name string) (accounts.Account, error)
+	Writable(ctx context.Context) error
 	Close() error
 }
 
@@ -238,30 +239,6 @@ func envLabel(env string) string {
 		return "API key"
 	}
 	return "Secret"
-}
-
-// unlock makes sure the store can write secrets before a single-use code
-// is spent: a wrong passphrase must fail now, not after the exchange.
-func (a *app) unlock(ctx context.Context, st store) error {
-	info := st.Backend()
-	if !info.Locked {
-		return nil
-	}
-	prompt := "Keyring passphrase"
-	if info.New {
-		prompt = "Choose a passphrase for the new keyring"
-	}
-	p, err := a.passphrase(prompt)
-	if err != nil {
-		return err
-	}
-	if err := st.Unlock(ctx, p); err != nil {
-		if a.env.Passphrase != "" {
-			return fmt.Errorf("%s: %w", config.EnvPassphrase, err)
-		}
-		return err
-	}
-	return nil
 }
 
 // isTerminal reports whether r and w are both terminals (for the TUI).
