@@ -178,6 +178,9 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 		return fmt.Errorf("the token was issued but could not be stored: %w", err)
 	}
 	fmt.Fprintf(a.stderr, "Linked %s (%s): %s; %s.\n", name, res.Provider.Label(), expiryPhrase(res.Token.Expiry, a.now()), refreshPhrase(&res.Token))
+	if res.OfflineDenied() {
+		fmt.Fprintf(a.stderr, "tokenring: warning: offline_access was asked for but not granted, so there is no refresh token: link %s again when its token expires (check the client's settings at the provider)\n", name)
+	}
 	fmt.Fprintf(a.stderr, "Get its token with: tokenring token %s\n", name)
 	return nil
 }

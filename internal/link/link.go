@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/tokenring/tokenring/accounts"
@@ -282,6 +283,13 @@ type Result struct {
 	Provider flow.Provider // as the attempt used it (a loopback port chosen)
 	Token    flow.Token
 	secrets  flow.Secrets
+}
+
+// OfflineDenied says offline access was asked for (the offline_access
+// scope) but no refresh token came: the account must be linked again when
+// its token expires. Front ends warn.
+func (r *Result) OfflineDenied() bool {
+	return slices.Contains(r.Provider.Scopes, "offline_access") && r.Token.RefreshToken == ""
 }
 
 // String never shows a secret.

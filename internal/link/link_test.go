@@ -409,3 +409,36 @@ func TestSaveAgainAfterAFailedSave(t *testing.T) {
 		t.Fatalf("%d token requests", n)
 	}
 }
+
+// A certified OpenID provider drops offline_access without prompt=consent
+// (OIDC Core §11): tokenring asks for consent and gets a refresh token;
+// when consent is switched off in auth_params the result says the refresh
+// token is missing, so front ends can warn.
+func TestOfflineAccessAsksForConsent(t *testing.T) {
+	ctx := ctxT(t)
+	srv := localoauth.NewOIDC(localoauth.OIDCOptions{ClientID: "oc", RedirectURIs: []string{localoauth.OOB}, OfflineAccess: true})
+	defer srv.Close()
+	link := func(name string, authParams map[string]string) *Result {
+		st := openStore(t, "pw")
+		base := flow.Provider{ID: "corp", Issuer: srv.URL, ClientID: "oc", RedirectURI: localoauth.OOB,
+			Scopes: []string{"openid", "offline_access"}, AuthParams: authParams}
+		p := plan(t, newLinker(st), Request{Name: name, Base: &base}, flow.Secrets{})
+		a := start[*Authorize](t, p)
+		page, err := srv.Approve(a.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := a.Code(page)
+		res, err := a.Redeem(ctx, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := link("consented", nil); res.Token.RefreshToken == "" || res.OfflineDenied() {
+		t.Fatalf("with prompt=consent: refresh token %v, OfflineDenied %v", res.Token.RefreshToken != "", res.OfflineDenied())
+	}
+	if res := link("no-consent", map[string]string{"prompt": ""}); res.Token.RefreshToken != "" || !res.OfflineDenied() {
+		t.Fatalf("without prompt: refresh token %v, OfflineDenied %v", res.Token.RefreshToken != "", res.OfflineDenied())
+	}
+}
