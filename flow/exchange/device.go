@@ -47,7 +47,7 @@ func (c *Client) StartDevice(ctx context.Context, p flow.Provider, s flow.Secret
 		return nil, err
 	}
 	if status != 200 {
-		if oe := readOAuthError(body, status, []string{s.ClientSecret, s.APIKey}); oe != nil {
+		if oe := readOAuthError(body, status, secretsOf(p, s)); oe != nil {
 			oe.Op = opDevice
 			return nil, oe
 		}
