@@ -128,6 +128,10 @@ type call struct {
 	host string // provider host[:port], for messages
 	max  int64  // body cap in force
 
+	// what the request carried, for flow.OAuthError's advice
+	apiKeyHeader string
+	sentSecret   bool
+
 	requests     int
 	status       int
 	contentType  string
@@ -229,7 +233,7 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 	if err != nil {
 		return nil, nil, err
 	}
-	st := &call{op: op, host: host, max: c.maxBody()}
+	st := &call{op: op, host: host, max: c.maxBody(), sentSecret: s.ClientSecret != ""}
 	t := &transport{
 		base:    c.baseTransport(),
 		headers: p.Headers,
@@ -247,6 +251,7 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 				op, flow.ErrConfig)
 		}
 		t.keyName, t.key = p.APIKeyHeader, s.APIKey
+		st.apiKeyHeader = termtext.Clean(p.APIKeyHeader)
 	}
 	hc := &http.Client{
 		Transport:     t,
@@ -306,6 +311,12 @@ func (e *opError) Unwrap() []error {
 	return []error{e.kind, e.cause}
 }
 
+// oauth completes an RFC 6749 error answer with what the request was.
+func (st *call) oauth(oe *flow.OAuthError) *flow.OAuthError {
+	oe.Op, oe.APIKeyHeader, oe.ClientSecret = st.op, st.apiKeyHeader, st.sentSecret
+	return oe
+}
+
 func (st *call) fail(kind error, cause error, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
 	if st.op == opExchange && kind != flow.ErrConfig && kind != flow.ErrInsecure {
@@ -319,8 +330,7 @@ func (st *call) fail(kind error, cause error, format string, a ...any) error {
 // caller's context (before the timeout was added).
 func (c *Client) classify(ctx context.Context, st *call, err error, oerr *flow.OAuthError) error {
 	if oerr != nil {
-		oerr.Op = st.op
-		return oerr
+		return st.oauth(oerr)
 	}
 	if st.tooLarge {
 		return st.fail(flow.ErrBadResponse, nil, "%s sent a reply larger than %s", st.host, sizeString(st.max))

@@ -48,8 +48,7 @@ func (c *Client) StartDevice(ctx context.Context, p flow.Provider, s flow.Secret
 	}
 	if status != 200 {
 		if oe := readOAuthError(body, status, secretsOf(p, s)); oe != nil {
-			oe.Op = opDevice
-			return nil, oe
+			return nil, st.oauth(oe)
 		}
 		return nil, c.classify(ctx, st, errors.New("unexpected status"), nil)
 	}

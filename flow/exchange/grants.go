@@ -211,8 +211,7 @@ func (c *Client) Revoke(ctx context.Context, p flow.Provider, s flow.Secrets, to
 		return st.fail(flow.ErrServer, nil, "%s answered 503: the revocation service is unavailable; try again later", st.host)
 	}
 	if oe := readOAuthError(body, status, secretsOf(p, s, token)); oe != nil {
-		oe.Op = opRevoke
-		return oe
+		return st.oauth(oe)
 	}
 	return c.classify(ctx, st, errors.New("unexpected status"), nil)
 }

@@ -507,3 +507,24 @@ func TestOIDCDeviceFlow(t *testing.T) {
 		}
 	})
 }
+
+// Which credential a provider refused, said in words a person can act on.
+func TestAdviceNamesTheRefusedCredential(t *testing.T) {
+	ctx := context.Background()
+	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr", APIKey: "right-key"})
+	defer srv.Close()
+	p, err := flow.Preset(flow.PresetDressipi, flow.Overrides{BaseURL: srv.URL, ClientID: "dr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New().Refresh(ctx, p, flow.Secrets{APIKey: "wrong-key"}, "rt-whatever")
+	var oe *flow.OAuthError
+	if !errors.As(err, &oe) || oe.Code != "invalid_client" || !strings.Contains(err.Error(), "API key (sent as x-api-key)") ||
+		strings.Contains(err.Error(), "client secret") {
+		t.Fatalf("wrong API key: %v", err)
+	}
+	cc := &flow.OAuthError{Op: "client credentials", Code: "invalid_grant"}
+	if a := cc.Advice(); strings.Contains(a, "refresh token") || !strings.Contains(a, "application token") {
+		t.Fatalf("client credentials invalid_grant advice: %q", a)
+	}
+}

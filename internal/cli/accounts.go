@@ -70,6 +70,9 @@ func accountErr(name string, err error) error {
 
 func relinkErr(name string, acct accounts.Account) error {
 	msg := fmt.Sprintf("%s must be linked again: the provider no longer accepts its refresh token", name)
+	if acct.Provider.Grant == flow.GrantClientCredentials {
+		msg = fmt.Sprintf("%s must be linked again: the provider refused its client credentials", name)
+	}
 	if acct.LastError != "" {
 		msg += " (" + termtext.Clean(acct.LastError) + ")"
 	}
