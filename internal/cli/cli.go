@@ -118,7 +118,7 @@ func exitCode(err error) int {
 		return ExitUnreachable
 	case isOAuth, errors.Is(err, flow.ErrBadResponse), errors.Is(err, flow.ErrServer), errors.Is(err, flow.ErrNonceMismatch):
 		return ExitProvider
-	case errors.Is(err, config.ErrFile), errors.Is(err, flow.ErrConfig), errors.Is(err, flow.ErrInsecure),
+	case errors.Is(err, config.ErrFile), errors.Is(err, config.ErrUnsafe), errors.Is(err, flow.ErrConfig), errors.Is(err, flow.ErrInsecure),
 		errors.Is(err, accounts.ErrBadName):
 		return ExitUsage
 	}
@@ -127,9 +127,22 @@ func exitCode(err error) int {
 
 // Main runs the command line of this process and returns its exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := notifySignals()
 	defer stop()
 	return run(ctx, os.Args[1:], newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// notifySignals cancels the context on the first SIGINT, SIGTERM or SIGHUP
+// (every wait in tokenring watches it) and then gives the signals back
+// their default action, so a second one always ends the process, even one
+// stuck somewhere that does not watch the context.
+func notifySignals() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 // run executes one command line and returns its exit code. Errors are
