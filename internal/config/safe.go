@@ -70,7 +70,7 @@ func nesting(s string) int {
 
 // skipString returns the index of the last byte of the string starting at
 // s[i] (a quote): basic "..." with \ escapes, literal '...', or their
-// multi-line forms """...""" and ”'...”'.
+// triple-quoted multi-line forms.
 func skipString(s string, i int) int {
 	q := s[i]
 	if i+2 < len(s) && s[i+1] == q && s[i+2] == q { // multi-line
