@@ -692,6 +692,17 @@ func TestE2EOIDCLoopbackDeviceRevoke(t *testing.T) {
 		t.Errorf("the code should have come from the loopback listener:\n%s", res.stderr)
 	}
 
+	// Loopback, stdin at its end and no browser coming back: link gives up
+	// after --timeout instead of waiting forever, and says how long it waits.
+	r = c.start(nil, "link", "late", "--provider", "oidc", "--issuer", srv.URL, "--client-id", "oidc-client",
+		"--redirect-uri", "http://127.0.0.1:0/callback", "--timeout", "2s")
+	r.waitLine(t, authURLLine)
+	res = r.wait(t) // closes stdin
+	c.expect(res, trcli.ExitNotAuthd, "loopback link with stdin at its end")
+	if !strings.Contains(res.stderr, "waiting up to 2s for the browser") || !strings.Contains(res.stderr, "no code arrived within 2s") {
+		t.Errorf("the timeout is not explained:\n%s", res.stderr)
+	}
+
 	r = c.start(nil, "link", "tv", "--provider", "oidc", "--issuer", srv.URL, "--client-id", "oidc-client", "--device")
 	r.waitLine(t, regexp.MustCompile(`^\s+[A-Z0-9]{4}-?[A-Z0-9]{4}\s*$`))
 	if err := srv.ApproveDevice(srv.LastUserCode()); err != nil {

@@ -32,6 +32,7 @@ type linkFlags struct {
 	device            bool
 	clientCredentials bool
 	noListen          bool
+	timeout           time.Duration
 }
 
 const linkLong = `Link an account from a plain terminal (also over SSH, and in a pipe).
@@ -98,6 +99,7 @@ func newLinkCmd(a *app) *cobra.Command {
 	fl.BoolVar(&f.device, "device", false, "use the device flow: enter a short code on another device")
 	fl.BoolVar(&f.clientCredentials, "client-credentials", false, "get an application token by client credentials (no browser)")
 	fl.BoolVar(&f.noListen, "no-listen", false, "do not listen on a loopback redirect URI; only read the pasted code")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "how long to wait for the pasted code or the browser's redirect")
 	cmd.MarkFlagsMutuallyExclusive("device", "client-credentials")
 	_ = cmd.RegisterFlagCompletionFunc("provider", a.completeProviders)
 	return cmd
@@ -168,7 +170,7 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 		case *link.Device:
 			res, err = a.linkDevice(ctx, name, s)
 		case *link.Authorize:
-			res, err = a.linkCode(ctx, name, s)
+			res, err = a.linkCode(ctx, name, s, f.timeout)
 		}
 	}
 	if err != nil {
@@ -209,8 +211,13 @@ func (a *app) linkFailed(name string, err error) error {
 
 // linkCode shows the authorization URL, then takes the first of the pasted
 // code (stdin) and the loopback capture, and redeems it.
-func (a *app) linkCode(ctx context.Context, name string, s *link.Authorize) (*link.Result, error) {
+func (a *app) linkCode(ctx context.Context, name string, s *link.Authorize, timeout time.Duration) (*link.Result, error) {
 	defer s.Close()
+	if timeout <= 0 {
+		return nil, usageErrorf("--timeout must be positive")
+	}
+	wait, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	w := a.stderr
 	if s.ListenErr != nil {
 		fmt.Fprintf(w, "Note: %s; paste the code instead.\n", termtext.Clean(s.ListenErr.Error()))
@@ -242,7 +249,10 @@ func (a *app) linkCode(ctx context.Context, name string, s *link.Authorize) (*li
 
 	for {
 		select {
-		case <-ctx.Done():
+		case <-wait.Done():
+			if ctx.Err() == nil {
+				return nil, withCode(ExitNotAuthd, fmt.Errorf("no code arrived within %s (--timeout)", termtext.Duration(timeout)))
+			}
 			return nil, ctx.Err()
 		case r, ok := <-captured:
 			if !ok {
@@ -263,7 +273,7 @@ func (a *app) linkCode(ctx context.Context, name string, s *link.Authorize) (*li
 					// stdin is closed (e.g. </dev/null): the browser can
 					// still come back to the loopback listener.
 					pastes = nil
-					fmt.Fprintln(w, "Nothing to read on standard input; waiting for the browser ...")
+					fmt.Fprintf(w, "Nothing to read on standard input; waiting up to %s for the browser ...\n", termtext.Duration(timeout))
 					continue
 				}
 				if errors.Is(l.err, io.EOF) {
