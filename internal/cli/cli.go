@@ -129,7 +129,9 @@ func exitCode(err error) int {
 func Main() int {
 	ctx, stop := notifySignals()
 	defer stop()
-	return run(ctx, os.Args[1:], newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	a := newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv) // reads the environment once
+	config.ScrubSecrets()                                   // children inherit none of its secrets
+	return run(ctx, os.Args[1:], a)
 }
 
 // notifySignals cancels the context on the first SIGINT, SIGTERM or SIGHUP

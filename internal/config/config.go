@@ -46,6 +46,16 @@ func ReadEnv(getenv func(string) string) Env {
 	}
 }
 
+// ScrubSecrets removes the secret variables (passphrase, client secret,
+// API key) from this process's environment once ReadEnv has them, so no
+// program tokenring starts (a browser, xclip, tmux, the child of exec)
+// inherits them.
+func ScrubSecrets() {
+	for _, k := range []string{EnvPassphrase, EnvClientSecret, EnvAPIKey} {
+		os.Unsetenv(k)
+	}
+}
+
 // String never shows a secret.
 func (e Env) String() string { return "config.Env{redacted}" }
 
