@@ -394,6 +394,7 @@ func (m *memStore) Status(a accounts.Account, now time.Time) accounts.Status {
 	return accounts.StatusValid
 }
 func (m *memStore) RefreshDue(a accounts.Account) time.Time { return time.Time{} }
+func (m *memStore) Policy() accounts.Policy                 { return accounts.DefaultPolicy() }
 func (m *memStore) Close() error                            { return nil }
 
 // testApp runs commands in-process against st.

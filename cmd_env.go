@@ -48,6 +48,8 @@ type app struct {
 // ui.Backend, so the same value drives the TUI).
 type store interface {
 	ui.Backend
+	Status(a accounts.Account, now time.Time) accounts.Status
+	RefreshDue(a accounts.Account) time.Time
 	Account(name string) (accounts.Account, error)
 	Close() error
 }

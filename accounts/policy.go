@@ -51,19 +51,20 @@ func canRenew(a Account) bool {
 // RefreshDue reports when the policy wants a's token refreshed. It is zero
 // when the store will not refresh it on its own: the token does not expire,
 // the account needs linking again, or it has no refresh token (and is not a
-// client-credentials account).
-func (s *Store) RefreshDue(a Account) time.Time {
+// client-credentials account). Pure: it needs no Store, so the TUI and its
+// test fakes use the one policy.
+func (p Policy) RefreshDue(a Account) time.Time {
 	if a.AccessExpiry.IsZero() || a.NeedsRelink || !canRenew(a) {
 		return time.Time{}
 	}
-	return a.AccessExpiry.Add(-s.pol.Window(a.AccessIssued, a.AccessExpiry))
+	return a.AccessExpiry.Add(-p.Window(a.AccessIssued, a.AccessExpiry))
 }
 
-// Status derives an account's status at now under the store's policy.
-func (s *Store) Status(a Account, now time.Time) Status {
+// Status derives an account's status at now under the policy. It never
+// says StatusRefreshing: only whoever runs the refresh knows that (the
+// Store for its own, the TUI for the ones it started) and says it on top.
+func (p Policy) Status(a Account, now time.Time) Status {
 	switch {
-	case s.refreshing(a.Name):
-		return StatusRefreshing
 	case a.NeedsRelink:
 		return StatusNeedsRelink
 	case a.LastError != "":
@@ -72,10 +73,22 @@ func (s *Store) Status(a Account, now time.Time) Status {
 		return StatusNoExpiry
 	case !now.Before(a.AccessExpiry):
 		return StatusExpired
-	case !now.Before(a.AccessExpiry.Add(-s.pol.Window(a.AccessIssued, a.AccessExpiry))):
+	case !now.Before(a.AccessExpiry.Add(-p.Window(a.AccessIssued, a.AccessExpiry))):
 		return StatusExpiringSoon
 	}
 	return StatusValid
+}
+
+// RefreshDue is the store's policy's RefreshDue.
+func (s *Store) RefreshDue(a Account) time.Time { return s.pol.RefreshDue(a) }
+
+// Status is the store's policy's Status, or StatusRefreshing while this
+// store refreshes the account.
+func (s *Store) Status(a Account, now time.Time) Status {
+	if s.refreshing(a.Name) {
+		return StatusRefreshing
+	}
+	return s.pol.Status(a, now)
 }
 
 // String names a status for logs and JSON ("valid", "expiring_soon", ...).

@@ -215,7 +215,7 @@ func (d *detailModel) lines(m *Model) []string {
 	if !a.AccessExpiry.IsZero() {
 		kv("", th.Muted.Render(stamp(a.AccessExpiry, m.now)))
 	}
-	if due := m.o.Store.RefreshDue(a); !due.IsZero() {
+	if due := m.pol.RefreshDue(a); !due.IsZero() {
 		kv("refresh due", stamp(due, m.now))
 	}
 	rt := "not held"

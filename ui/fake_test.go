@@ -206,31 +206,11 @@ func (s *fakeStore) Unlock(ctx context.Context, pass string) error {
 	return nil
 }
 
-func (s *fakeStore) Status(a accounts.Account, now time.Time) accounts.Status {
-	switch {
-	case a.NeedsRelink:
-		return accounts.StatusNeedsRelink
-	case a.LastError != "":
-		return accounts.StatusError
-	case a.AccessExpiry.IsZero():
-		return accounts.StatusNoExpiry
-	case !now.Before(a.AccessExpiry):
-		return accounts.StatusExpired
-	}
-	if due := s.RefreshDue(a); !due.IsZero() && !now.Before(due) {
-		return accounts.StatusExpiringSoon
-	}
-	if a.AccessExpiry.Sub(now) < 2*time.Minute {
-		return accounts.StatusExpiringSoon
-	}
-	return accounts.StatusValid
-}
-
-func (s *fakeStore) RefreshDue(a accounts.Account) time.Time {
-	if !a.HasRefresh || a.AccessExpiry.IsZero() || a.NeedsRelink {
-		return time.Time{}
-	}
-	return a.AccessExpiry.Add(-time.Minute)
+// Policy: the store's refresh policy with a fixed two-minute window, so
+// that the seeded accounts' statuses and refresh times do not depend on the
+// real defaults. The fake keeps storage only; statuses come from the policy.
+func (s *fakeStore) Policy() accounts.Policy {
+	return accounts.Policy{Fraction: 0.1, Min: 2 * time.Minute, Max: 2 * time.Minute}
 }
 
 func (s *fakeStore) refreshes(name string) int {

@@ -36,6 +36,7 @@ const (
 // Model is the root Bubble Tea model. Use New.
 type Model struct {
 	o      Options
+	pol    accounts.Policy // the store's: statuses and refresh times
 	ctx    context.Context // cancelled by shutdown: ends every running Cmd
 	cancel context.CancelFunc
 	env    env
@@ -120,6 +121,9 @@ func newModel(o Options) *Model {
 		rowErr:     map[string]string{},
 		keys:       newKeyMap(),
 		help:       help.New(),
+	}
+	if o.Store != nil {
+		m.pol = o.Store.Policy()
 	}
 	m.clip = clipper{env: m.env, native: o.NativeClipboard}
 	if m.clip.native == nil && m.env.hasDisplay() {
@@ -358,7 +362,7 @@ func (m *Model) refreshWanted(a accounts.Account) bool {
 	if a.NeedsRelink || m.refreshing[a.Name] {
 		return false
 	}
-	return !m.o.Store.RefreshDue(a).IsZero()
+	return !m.pol.RefreshDue(a).IsZero()
 }
 
 func (m *Model) onTick() tea.Cmd {
@@ -449,7 +453,7 @@ func (m *Model) status(a accounts.Account) accounts.Status {
 	if m.refreshing[a.Name] {
 		return accounts.StatusRefreshing
 	}
-	return m.o.Store.Status(a, m.now)
+	return m.pol.Status(a, m.now)
 }
 
 // scheduleRefreshes starts due background refreshes, at most Concurrency at a time.
@@ -466,7 +470,7 @@ func (m *Model) scheduleRefreshes() tea.Cmd {
 		if !m.refreshWanted(a) || queued[a.Name] {
 			continue
 		}
-		if due := m.o.Store.RefreshDue(a); due.After(now) {
+		if due := m.pol.RefreshDue(a); due.After(now) {
 			continue
 		}
 		if t, ok := m.retryAt[a.Name]; ok && now.Before(t) {

@@ -44,8 +44,9 @@ type Backend interface {
 	Refresh(ctx context.Context, name string) (accounts.Account, error)
 	Remove(ctx context.Context, name string, revoke bool) error
 	Unlock(ctx context.Context, passphrase string) error
-	Status(a accounts.Account, now time.Time) accounts.Status
-	RefreshDue(a accounts.Account) time.Time
+	// Policy is the refresh policy in force; the UI derives statuses and
+	// refresh times from it (accounts.Policy is pure).
+	Policy() accounts.Policy
 }
 
 var _ Backend = (*accounts.Store)(nil)
