@@ -51,7 +51,7 @@ func BenchmarkListView(b *testing.B) {
 
 func BenchmarkUpdateTick(b *testing.B) {
 	m := bigModel(b, 1000)
-	m.refreshing["block-background"] = true // keep the queue of due refreshes as is
+	m.sched.Start("block-background", false) // keep the queue of due refreshes as is
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -145,7 +145,7 @@ func (m *Model) updateDetail(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.CopyHeader):
 		return m.copyToken(d.name, "header")
 	case key.Matches(k, km.Refresh):
-		if !m.refreshing[d.name] {
+		if !m.sched.InFlight(d.name) {
 			return m.startRefresh(d.name, true)
 		}
 	case key.Matches(k, km.Remove):
@@ -230,7 +230,7 @@ func (d *detailModel) lines(m *Model) []string {
 	kv("refresh token", rt)
 	kv("issued", stamp(a.AccessIssued, m.now))
 	kv("last refresh", stamp(a.LastRefresh, m.now))
-	if e := m.rowErr[a.Name]; e != "" {
+	if e := m.sched.Err(a.Name); e != "" {
 		kv("last error", th.ToastErr.Render(e))
 	} else if a.LastError != "" {
 		kv("last error", th.ToastErr.Render(flow.Clean(a.LastError)))

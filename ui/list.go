@@ -71,13 +71,7 @@ func (m *Model) resort() {
 
 // rowStatus is the status shown on a row: a failure of this session's
 // refresh shows as an error until the next success.
-func (m *Model) rowStatus(a accounts.Account) accounts.Status {
-	s := m.status(a)
-	if s != accounts.StatusRefreshing && s != accounts.StatusNeedsRelink && m.rowErr[a.Name] != "" {
-		return accounts.StatusError
-	}
-	return s
-}
+func (m *Model) rowStatus(a accounts.Account) accounts.Status { return m.status(a) }
 
 func (m *Model) selectName(name string) {
 	for r, i := range m.rows {
@@ -170,7 +164,7 @@ func (m *Model) updateList(msg tea.Msg) tea.Cmd {
 		m.demoRequested = true
 		return m.quit()
 	case key.Matches(k, km.Unlock):
-		if m.backend.Locked || m.paused {
+		if m.backend.Locked || m.sched.Paused() {
 			return m.openUnlock("to use the accounts' tokens", nil)
 		}
 		m.setToast("The keyring is not locked", false)
@@ -181,7 +175,7 @@ func (m *Model) updateList(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Relink):
 		return m.openRelink(a)
 	case key.Matches(k, km.Refresh):
-		if m.refreshing[a.Name] {
+		if m.sched.InFlight(a.Name) {
 			m.setToast(flow.Clean(a.Name)+" is already refreshing", false)
 			return nil
 		}
@@ -429,14 +423,14 @@ func (m *Model) emptyView(b *strings.Builder) {
 
 // infoLine says something about the selected row (its error, or what to do).
 func (m *Model) infoLine() (string, bool) {
-	if m.paused {
+	if m.sched.Paused() {
 		return "Keyring locked: background refresh is paused. Press u to unlock.", true
 	}
 	a, ok := m.selected()
 	if !ok || m.screen != screenList {
 		return "", false
 	}
-	if e := m.rowErr[a.Name]; e != "" && !m.refreshing[a.Name] {
+	if e := m.sched.Err(a.Name); e != "" && !m.sched.InFlight(a.Name) {
 		return flow.Clean(a.Name) + ": " + e, true
 	}
 	switch m.status(a) {

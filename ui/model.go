@@ -14,6 +14,7 @@ import (
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/theme"
+	"github.com/tokenring/tokenring/ui/refresh"
 )
 
 type screen int
@@ -67,13 +68,7 @@ type Model struct {
 	filtering bool
 
 	// background refresh
-	refreshing map[string]bool      // in flight
-	manual     map[string]bool      // in flight because the user asked
-	queued     []string             // due, waiting for a free slot
-	retryAt    map[string]time.Time // after a failed background refresh
-	backoff    map[string]time.Duration
-	rowErr     map[string]string // last failure of this session, cleaned
-	paused     bool              // keyring locked: background refresh waits for unlock
+	sched *refresh.Scheduler
 
 	// the one 1 Hz tick
 	ticking bool
@@ -106,25 +101,21 @@ type Model struct {
 func newModel(o Options) *Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{
-		o:          o,
-		ctx:        ctx,
-		cancel:     cancel,
-		env:        newEnv(o.Getenv),
-		dark:       !o.Light,
-		width:      80,
-		height:     24,
-		byName:     map[string]int{},
-		refreshing: map[string]bool{},
-		manual:     map[string]bool{},
-		retryAt:    map[string]time.Time{},
-		backoff:    map[string]time.Duration{},
-		rowErr:     map[string]string{},
-		keys:       newKeyMap(),
-		help:       help.New(),
+		o:      o,
+		ctx:    ctx,
+		cancel: cancel,
+		env:    newEnv(o.Getenv),
+		dark:   !o.Light,
+		width:  80,
+		height: 24,
+		byName: map[string]int{},
+		keys:   newKeyMap(),
+		help:   help.New(),
 	}
 	if o.Store != nil {
 		m.pol = o.Store.Policy()
 	}
+	m.sched = refresh.New(m.pol, o.Concurrency)
 	m.clip = clipper{env: m.env, native: o.NativeClipboard}
 	if m.clip.native == nil && m.env.hasDisplay() {
 		m.clip.native = systemClipboard{}
@@ -347,22 +338,7 @@ func (m *Model) needTick() bool {
 			}
 		}
 	}
-	if m.paused {
-		return false
-	}
-	for _, a := range m.accts {
-		if m.refreshWanted(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func (m *Model) refreshWanted(a accounts.Account) bool {
-	if a.NeedsRelink || m.refreshing[a.Name] {
-		return false
-	}
-	return !m.pol.RefreshDue(a).IsZero()
+	return m.sched.Waiting(m.accts)
 }
 
 func (m *Model) onTick() tea.Cmd {
@@ -448,55 +424,27 @@ func (m *Model) account(name string) (accounts.Account, bool) {
 	return m.accts[i], true
 }
 
-// status is the store's status, except while this UI refreshes the account.
+// status is the status shown for a: the policy's with this session's
+// refreshes on top (refresh.Scheduler.Status is the one place that does it).
 func (m *Model) status(a accounts.Account) accounts.Status {
-	if m.refreshing[a.Name] {
-		return accounts.StatusRefreshing
-	}
-	return m.pol.Status(a, m.now)
+	return m.sched.Status(a, m.now)
 }
 
 // scheduleRefreshes starts due background refreshes, at most Concurrency at a time.
 func (m *Model) scheduleRefreshes() tea.Cmd {
-	if m.paused {
-		return nil
-	}
-	now := m.now
-	queued := map[string]bool{}
-	for _, n := range m.queued {
-		queued[n] = true
-	}
-	for _, a := range m.accts {
-		if !m.refreshWanted(a) || queued[a.Name] {
-			continue
-		}
-		if due := m.pol.RefreshDue(a); due.After(now) {
-			continue
-		}
-		if t, ok := m.retryAt[a.Name]; ok && now.Before(t) {
-			continue
-		}
-		m.queued = append(m.queued, a.Name)
-		queued[a.Name] = true
-	}
 	var cmds []tea.Cmd
-	for len(m.queued) > 0 && len(m.refreshing) < m.o.Concurrency {
-		name := m.queued[0]
-		m.queued = m.queued[1:]
-		if _, ok := m.byName[name]; !ok || m.refreshing[name] {
-			continue
-		}
-		cmds = append(cmds, m.startRefresh(name, false))
+	for _, name := range m.sched.Next(m.accts, m.now, func(n string) bool { _, ok := m.byName[n]; return ok }) {
+		cmds = append(cmds, m.refreshCmd(name))
 	}
 	return tea.Batch(cmds...)
 }
 
 func (m *Model) startRefresh(name string, manual bool) tea.Cmd {
-	m.refreshing[name] = true
-	if manual {
-		m.manual[name] = true
-	}
-	delete(m.rowErr, name)
+	m.sched.Start(name, manual)
+	return m.refreshCmd(name)
+}
+
+func (m *Model) refreshCmd(name string) tea.Cmd {
 	st := m.o.Store
 	return m.io(func(ctx context.Context) tea.Msg {
 		a, err := st.Refresh(ctx, name)
@@ -505,42 +453,26 @@ func (m *Model) startRefresh(name string, manual bool) tea.Cmd {
 }
 
 func (m *Model) onRefreshDone(msg refreshDoneMsg) tea.Cmd {
-	manual := m.manual[msg.name]
-	delete(m.refreshing, msg.name)
-	delete(m.manual, msg.name)
 	m.now = m.o.Now()
-	if msg.err == nil {
-		delete(m.retryAt, msg.name)
-		delete(m.backoff, msg.name)
+	res := m.sched.Done(msg.name, msg.err, m.now)
+	switch {
+	case msg.err == nil:
 		if i, ok := m.byName[msg.name]; ok && msg.acct.Name == msg.name {
 			m.accts[i] = msg.acct
 		}
-		if manual {
+		if res.Manual {
 			m.setToast("Refreshed "+flow.Clean(msg.name), false)
 		}
 		m.resort()
 		return tea.Batch(m.scheduleRefreshes(), m.load(""))
-	}
-	if errors.Is(msg.err, accounts.ErrLocked) {
-		m.paused = true
-		m.queued = nil
-		if manual {
+	case res.Locked:
+		if res.Manual {
 			name := msg.name
 			return m.openUnlock("to refresh "+name, func() tea.Cmd { return m.startRefresh(name, true) })
 		}
 		return nil
 	}
-	text := flow.Clean(msg.err.Error())
-	m.rowErr[msg.name] = text
-	b := m.backoff[msg.name]
-	if b == 0 {
-		b = 15 * time.Second
-	} else {
-		b = min(2*b, 10*time.Minute)
-	}
-	m.backoff[msg.name] = b
-	m.retryAt[msg.name] = m.now.Add(b)
-	if manual {
+	if res.Manual {
 		m.setToast("Refresh of "+flow.Clean(msg.name)+" failed", true)
 	}
 	// the store records LastError / NeedsRelink in the index: read it back
@@ -665,7 +597,7 @@ func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
 	if msg.err != nil && errors.Is(msg.err, accounts.ErrRevokeFailed) {
 		// removed here; only the revocation at the provider failed
 		m.setToast(flow.Clean(msg.err.Error()), true)
-		delete(m.rowErr, msg.name)
+		m.sched.ClearErr(msg.name)
 		if m.screen == screenDetail {
 			m.closeDetail()
 		}
@@ -680,7 +612,7 @@ func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
 		return m.load("")
 	}
 	m.setToast("Removed "+flow.Clean(msg.name), false)
-	delete(m.rowErr, msg.name)
+	m.sched.ClearErr(msg.name)
 	if m.screen == screenDetail {
 		m.closeDetail()
 	}
@@ -711,7 +643,7 @@ func (m *Model) onUnlockDone(msg unlockDoneMsg) tea.Cmd {
 		return nil
 	}
 	m.modal = modalNone
-	m.paused = false
+	m.sched.Resume()
 	m.unlock.reset()
 	m.setToast("Keyring unlocked", false)
 	retry := m.afterUnlock

@@ -854,9 +854,7 @@ func (w *wizard) result(m *Model, msg tea.Msg) tea.Cmd {
 		w.saving = nil
 		m.closeWizard()
 		if w.relink != "" {
-			delete(m.rowErr, name)
-			delete(m.retryAt, name)
-			delete(m.backoff, name)
+			m.sched.Forget(name)
 		}
 		m.setToast("Linked "+flow.Clean(name), false)
 		return m.load(name)
