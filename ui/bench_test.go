@@ -63,8 +63,8 @@ func BenchmarkUpdateTick(b *testing.B) {
 func TestListViewOnlyVisibleRows(t *testing.T) {
 	m := bigModel(t, 1000)
 	v := m.View().Content
-	if n := strings.Count(v, "account-"); n != m.listHeight() {
-		t.Fatalf("rendered %d rows, want %d", n, m.listHeight())
+	if n := strings.Count(v, "account-"); n != m.list.Height() {
+		t.Fatalf("rendered %d rows, want %d", n, m.list.Height())
 	}
 	if h := strings.Count(v, "\n") + 1; h != 24 {
 		t.Fatalf("view is %d lines, want 24", h)

@@ -232,7 +232,7 @@ func BenchmarkRefreshStorm1000(b *testing.B) {
 			}
 			if m.sched.Running() == 0 && m.sched.Queued() == 0 {
 				refreshed := 0
-				for _, a := range m.accts {
+				for _, a := range m.board.accts {
 					if !a.LastRefresh.IsZero() {
 						refreshed++
 					}
@@ -256,7 +256,7 @@ func BenchmarkRefreshStorm1000(b *testing.B) {
 			}
 			b.Fatalf("%d token requests for %d accounts; refused: %v", got, n, why)
 		}
-		for _, a := range m.accts {
+		for _, a := range m.board.accts {
 			if a.LastError != "" || a.NeedsRelink {
 				b.Fatalf("%s: %q (needs relink: %v)", a.Name, a.LastError, a.NeedsRelink)
 			}
