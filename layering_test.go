@@ -40,12 +40,33 @@ var importRules = []importRule{
 		Pkgs:      []string{"./flow/..."},
 		Forbidden: charm,
 	},
+	{
+		Why: "a screen never reaches into another: each ui screen package sees the rest of the TUI only through ui/common " +
+			"(and the root cannot be imported back: Go refuses the cycle)",
+		Pkgs:      []string{"./ui/common/...", "./ui/refresh", "./ui/list", "./ui/detail", "./ui/wizard", "./ui/dialog"},
+		Forbidden: uiScreens,
+	},
+	{
+		Why:       "the background refresh scheduler is pure state (the root runs the refreshes): no Bubble Tea",
+		Pkgs:      []string{"./ui/refresh"},
+		Forbidden: charm,
+	},
 }
 
-// violations returns "pkg -> dep" for each forbidden dependency in deps.
+// uiScreens are the TUI's screen packages (one package a screen; dialog holds the small ones).
+var uiScreens = []string{
+	"github.com/tokenring/tokenring/ui/list", "github.com/tokenring/tokenring/ui/detail",
+	"github.com/tokenring/tokenring/ui/wizard", "github.com/tokenring/tokenring/ui/dialog",
+}
+
+// violations returns "pkg -> dep" for each forbidden dependency in deps
+// (go list -deps lists pkg itself: that is not a dependency).
 func violations(pkg string, deps []string, forbidden []string) []string {
 	var out []string
 	for _, d := range deps {
+		if d == pkg {
+			continue
+		}
 		for _, f := range forbidden {
 			if d == f || strings.HasPrefix(d, f+"/") {
 				out = append(out, pkg+" -> "+d)
@@ -143,6 +164,8 @@ func TestViolationsCatchesBrokenRules(t *testing.T) {
 		{1, []string{"github.com/charmbracelet/lipgloss"}, "github.com/charmbracelet/lipgloss"},
 		{1, []string{"net/http"}, "net/http"},
 		{2, []string{"charm.land/bubbles/v2/textinput"}, "charm.land/bubbles/v2/textinput"},
+		{3, []string{"github.com/tokenring/tokenring/ui/common", "github.com/tokenring/tokenring/ui/wizard"}, "ui/wizard"},
+		{4, []string{"charm.land/bubbletea/v2"}, "charm.land/bubbletea/v2"},
 	}
 	for _, tc := range cases {
 		v := violations("x", tc.deps, importRules[tc.rule].Forbidden)
