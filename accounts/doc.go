@@ -13,7 +13,8 @@
 //	locks/NAME.lock      flock(2) per account: one refresh at a time across processes
 //	locks/index.lock     flock(2) around read-modify-write of the index
 //
-// Backend choice: Config.Backend, else TOKENRING_KEYRING, else the OS keyring
+// Backend choice (made here, once): Config.Backend (internal/config resolves
+// TOKENRING_KEYRING and config.toml into it), else the OS keyring
 // (Keychain, Windows Credential Manager, Secret Service, KWallet) when one
 // answers within min(Timeout, 5 s), else the encrypted file backend. keyctl
 // and pass are used only when chosen. BackendInfo says which and why; a

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/tokenring/tokenring/flow"
 )
 
 // IndexFile is the account index in the config directory. It holds no secret.
@@ -26,7 +28,7 @@ type indexDoc struct {
 // ValidName reports whether name can be an account name (it becomes part of
 // a file name in the file backend and of the lock file's name).
 func ValidName(name string) error {
-	if !isName(name) {
+	if !flow.IsName(name) {
 		return ErrBadName
 	}
 	return nil

@@ -1,6 +1,10 @@
 package accounts
 
-import "time"
+import (
+	"time"
+
+	"github.com/tokenring/tokenring/flow"
+)
 
 func (p Policy) withDefaults() Policy {
 	d := DefaultPolicy()
@@ -45,14 +49,13 @@ func (p Policy) Window(issued, expiry time.Time) time.Duration {
 
 // canRenew says whether the store can get a new token by itself.
 func canRenew(a Account) bool {
-	return a.HasRefresh || a.Provider.Grant == "client_credentials"
+	return a.HasRefresh || a.Provider.Grant == flow.GrantClientCredentials
 }
 
 // RefreshDue reports when the policy wants a's token refreshed. It is zero
-// when the store will not refresh it on its own: the token does not expire,
-// the account needs linking again, or it has no refresh token (and is not a
-// client-credentials account). Pure: it needs no Store, so the TUI and its
-// test fakes use the one policy.
+// when nothing will refresh it on its own: the token does not expire, the
+// account needs linking again, or it has no refresh token (and is not a
+// client-credentials account).
 func (p Policy) RefreshDue(a Account) time.Time {
 	if a.AccessExpiry.IsZero() || a.NeedsRelink || !canRenew(a) {
 		return time.Time{}
@@ -60,9 +63,9 @@ func (p Policy) RefreshDue(a Account) time.Time {
 	return a.AccessExpiry.Add(-p.Window(a.AccessIssued, a.AccessExpiry))
 }
 
-// Status derives an account's status at now under the policy. It never
-// says StatusRefreshing: only whoever runs the refresh knows that (the
-// Store for its own, the TUI for the ones it started) and says it on top.
+// Status derives an account's status at now from what the index says. It
+// is pure: a front end that refreshes accounts itself overlays its own
+// "refreshing" (StatusRefreshing) on top.
 func (p Policy) Status(a Account, now time.Time) Status {
 	switch {
 	case a.NeedsRelink:
@@ -77,18 +80,6 @@ func (p Policy) Status(a Account, now time.Time) Status {
 		return StatusExpiringSoon
 	}
 	return StatusValid
-}
-
-// RefreshDue is the store's policy's RefreshDue.
-func (s *Store) RefreshDue(a Account) time.Time { return s.pol.RefreshDue(a) }
-
-// Status is the store's policy's Status, or StatusRefreshing while this
-// store refreshes the account.
-func (s *Store) Status(a Account, now time.Time) Status {
-	if s.refreshing(a.Name) {
-		return StatusRefreshing
-	}
-	return s.pol.Status(a, now)
 }
 
 // String names a status for logs and JSON ("valid", "expiring_soon", ...).

@@ -41,7 +41,7 @@ type childReport struct {
 // until killed.
 func childMain(mode string) int {
 	dir := os.Getenv("TOKENRING_ACCOUNTS_TEST_DIR")
-	s, err := Open(Config{Dir: dir, Backend: "file", Exchanger: exchange.New()})
+	s, err := Open(Config{Dir: dir, Backend: "file", Exchanger: exchange.New(), EnvPassphrase: os.Getenv("TOKENRING_ACCOUNTS_TEST_PASS")})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 2
@@ -92,7 +92,7 @@ func child(t *testing.T, dir, pass, mode string, extra ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+mode, "TOKENRING_ACCOUNTS_TEST_DIR="+dir, EnvPassphrase+"="+pass)
+	cmd.Env = append(os.Environ(), childEnv+"="+mode, "TOKENRING_ACCOUNTS_TEST_DIR="+dir, "TOKENRING_ACCOUNTS_TEST_PASS="+pass)
 	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stderr = os.Stderr
 	return cmd

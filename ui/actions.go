@@ -7,7 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 	"github.com/tokenring/tokenring/ui/detail"
 	"github.com/tokenring/tokenring/ui/dialog"
@@ -57,7 +57,7 @@ func (m *Model) do(from common.Screen, act common.Action) tea.Cmd {
 		if a.Relinked {
 			m.sched.Forget(a.Name)
 		}
-		m.setToast("Linked "+flow.Clean(a.Name), false)
+		m.setToast("Linked "+termtext.Clean(a.Name), false)
 		return m.load(a.Name)
 	case common.Refresh:
 		return m.startRefresh(a.Name)
@@ -152,7 +152,7 @@ func (m *Model) onUnlockDone(msg unlockDoneMsg) tea.Cmd {
 
 func (m *Model) startRemove(name string) tea.Cmd {
 	st := m.o.Store
-	m.setToast("Removing "+flow.Clean(name)+"…", false)
+	m.setToast("Removing "+termtext.Clean(name)+"…", false)
 	return m.c.IO(func(ctx context.Context) tea.Msg {
 		return removeDoneMsg{name: name, err: st.Remove(ctx, name, true)}
 	})
@@ -161,7 +161,7 @@ func (m *Model) startRemove(name string) tea.Cmd {
 func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
 	if msg.err != nil && errors.Is(msg.err, accounts.ErrRevokeFailed) {
 		// removed here; only the revocation at the provider failed
-		m.setToast(flow.Clean(msg.err.Error()), true)
+		m.setToast(termtext.Clean(msg.err.Error()), true)
 		m.sched.ClearErr(msg.name)
 		m.closeDetail()
 		return m.load("")
@@ -170,10 +170,10 @@ func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
 		if errors.Is(msg.err, accounts.ErrLocked) {
 			return m.openUnlock("to remove "+msg.name, common.Remove{Name: msg.name})
 		}
-		m.setToast("Remove failed: "+flow.Clean(msg.err.Error()), true)
+		m.setToast("Remove failed: "+termtext.Clean(msg.err.Error()), true)
 		return m.load("")
 	}
-	m.setToast("Removed "+flow.Clean(msg.name), false)
+	m.setToast("Removed "+termtext.Clean(msg.name), false)
 	m.sched.ClearErr(msg.name)
 	m.closeDetail()
 	return m.load("")

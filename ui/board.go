@@ -7,7 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 	"github.com/tokenring/tokenring/ui/dialog"
 	"github.com/tokenring/tokenring/ui/refresh"
@@ -108,7 +108,7 @@ func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 		u.SetBackend(msg.backend)
 	}
 	if msg.err != nil {
-		m.list.SetLoadError(flow.Clean(msg.err.Error()))
+		m.list.SetLoadError(termtext.Clean(msg.err.Error()))
 		return nil
 	}
 	m.lastLoad = m.c.Now

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -28,10 +29,10 @@ func (m *Model) copyToken(name string, what common.What) tea.Cmd {
 		return nil
 	}
 	if what == common.IDToken && !a.HasIDToken {
-		m.setToast(flow.Clean(name)+" has no ID token", true)
+		m.setToast(termtext.Clean(name)+" has no ID token", true)
 		return nil
 	}
-	m.setToast("Reading "+what.String()+" of "+flow.Clean(name)+"…", false)
+	m.setToast("Reading "+what.String()+" of "+termtext.Clean(name)+"…", false)
 	return m.readToken(readToken{name: name, what: what, prov: a.Provider})
 }
 
@@ -72,11 +73,11 @@ func (m *Model) onCopyReady(msg copyReadyMsg) tea.Cmd {
 			m.toast, m.toastUntil = "", time.Time{}
 			return m.openUnlock("to copy the "+msg.what.String()+" of "+msg.name, msg.retry)
 		}
-		m.setToast("Cannot copy the "+msg.what.String()+": "+flow.Clean(msg.err.Error()), true)
+		m.setToast("Cannot copy the "+msg.what.String()+": "+termtext.Clean(msg.err.Error()), true)
 		return tea.Batch(m.load(""))
 	}
 	// Token may have refreshed the account first: read the index again
-	return tea.Batch(m.copyText(msg.text, msg.what.String()+" of "+flow.Clean(msg.name), true), m.load(""))
+	return tea.Batch(m.copyText(msg.text, msg.what.String()+" of "+termtext.Clean(msg.name), true), m.load(""))
 }
 
 // copyText puts text on the clipboard (OSC 52 through the terminal, and the
@@ -91,7 +92,7 @@ func (m *Model) copyText(text, label string, secret bool) tea.Cmd {
 		m.clipUntil = m.o.Now().Add(m.o.ClipboardClear)
 		m.clipHash = hashText(text)
 		m.clipWhat = label
-		suffix = fmt.Sprintf(" (cleared in %s)", common.ShortDuration(m.o.ClipboardClear))
+		suffix = fmt.Sprintf(" (cleared in %s)", termtext.Duration(m.o.ClipboardClear))
 	}
 	m.setToast("Copied "+label+suffix, false)
 	return tea.Batch(cmds...)

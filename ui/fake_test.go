@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // t0 is the fixed clock of the tests.
@@ -151,7 +152,7 @@ func (s *fakeStore) Refresh(ctx context.Context, name string) (accounts.Account,
 		if flow.IsInvalidGrant(err) {
 			a.NeedsRelink = true
 		}
-		a.LastError = flow.Clean(err.Error())
+		a.LastError = termtext.Clean(err.Error())
 		s.accts[name] = a
 		return accounts.Account{}, err
 	}
@@ -206,11 +207,9 @@ func (s *fakeStore) Unlock(ctx context.Context, pass string) error {
 	return nil
 }
 
-// Policy: the store's refresh policy with a fixed two-minute window, so
-// that the seeded accounts' statuses and refresh times do not depend on the
-// real defaults. The fake keeps storage only; statuses come from the policy.
+// Policy: refresh (and show "expiring soon") one minute before expiry.
 func (s *fakeStore) Policy() accounts.Policy {
-	return accounts.Policy{Fraction: 0.1, Min: 2 * time.Minute, Max: 2 * time.Minute}
+	return accounts.Policy{Fraction: 0.5, Min: time.Minute, Max: time.Minute}
 }
 
 func (s *fakeStore) refreshes(name string) int {

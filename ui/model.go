@@ -7,7 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 	"github.com/tokenring/tokenring/ui/list"
 	"github.com/tokenring/tokenring/ui/refresh"
@@ -165,7 +165,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onCopyReady(msg)
 	case nativeClipMsg:
 		if msg.err != nil {
-			m.setToast("copied through the terminal (OSC 52); the system clipboard failed: "+flow.Clean(msg.err.Error()), true)
+			m.setToast("copied through the terminal (OSC 52); the system clipboard failed: "+termtext.Clean(msg.err.Error()), true)
 		}
 		return nil
 	case clipClearedMsg:
@@ -302,7 +302,7 @@ func (m *Model) onRefreshDone(msg refreshDoneMsg) tea.Cmd {
 			m.board.update(msg.acct)
 		}
 		if res.Manual {
-			m.setToast("Refreshed "+flow.Clean(msg.name), false)
+			m.setToast("Refreshed "+termtext.Clean(msg.name), false)
 		}
 		m.list.SetAccounts(m.board.accts, "")
 		return tea.Batch(m.scheduleRefreshes(), m.load(""))
@@ -313,7 +313,7 @@ func (m *Model) onRefreshDone(msg refreshDoneMsg) tea.Cmd {
 		return nil
 	}
 	if res.Manual {
-		m.setToast("Refresh of "+flow.Clean(msg.name)+" failed", true)
+		m.setToast("Refresh of "+termtext.Clean(msg.name)+" failed", true)
 	}
 	// the store records LastError / NeedsRelink in the index: read it back
 	return tea.Batch(m.scheduleRefreshes(), m.load(""))

@@ -128,7 +128,7 @@ func TestOSC52Wrapping(t *testing.T) {
 func TestLongTokenShownWhole(t *testing.T) {
 	c := newClock()
 	s := newFakeStore(c)
-	long := strings.Repeat("abcdefghij", 120) // 1,200 characters, longer than flow.Clean keeps
+	long := strings.Repeat("abcdefghij", 120) // 1,200 characters, longer than termtext.Clean keeps
 	s.put(accounts.Account{Name: "big", Provider: oidcP(), AccessExpiry: t0.Add(time.Hour)}, flow.Token{AccessToken: long})
 	m := New(baseOptions(s, c, nil))
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 200})

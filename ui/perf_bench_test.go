@@ -73,7 +73,7 @@ func BenchmarkFirstFrame1000Locked(b *testing.B) {
 	env := map[string]string{} // no TOKENRING_PASSPHRASE: locked
 	b.ReportAllocs()
 	for b.Loop() {
-		st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file", Getenv: func(k string) string { return env[k] }})
+		st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -143,12 +143,7 @@ func stormEnv(b *testing.B, n int) (*accounts.Store, *localoauth.Server) {
 		b.Fatal(err)
 	}
 	st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file", Exchanger: exchange.New(),
-		Getenv: func(k string) string {
-			if k == accounts.EnvPassphrase {
-				return pass
-			}
-			return ""
-		}})
+		EnvPassphrase: pass})
 	if err != nil {
 		b.Fatal(err)
 	}

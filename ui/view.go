@@ -7,7 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -71,7 +71,7 @@ func (m *Model) headerView() string {
 	}
 	right := ""
 	if m.backend.Name != "" {
-		right = "keyring: " + flow.Clean(m.backend.Name)
+		right = "keyring: " + termtext.Clean(m.backend.Name)
 		if m.backend.Locked {
 			right += " (locked)"
 		}

@@ -56,15 +56,18 @@ type config struct {
 
 	codeTTL, accessTTL, refreshTTL time.Duration
 	issueRefresh, rotate           bool
-	tokenType                      string
-	accessJWT                      string // "", "HS256", "RS256"
-	expiresIn                      bool
-	cacheControl                   string
-	clientCredentials              bool
-	revocation, device, demo       bool
-	deviceInterval                 int
-	deviceTTL                      time.Duration
-	subject                        string
+	// offlineNeedsConsent: a refresh token only for a grant whose scope
+	// kept offline_access, which needs prompt=consent (OIDC Core §11).
+	offlineNeedsConsent      bool
+	tokenType                string
+	accessJWT                string // "", "HS256", "RS256"
+	expiresIn                bool
+	cacheControl             string
+	clientCredentials        bool
+	revocation, device, demo bool
+	deviceInterval           int
+	deviceTTL                time.Duration
+	subject                  string
 }
 
 type codeGrant struct {

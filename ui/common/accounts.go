@@ -6,7 +6,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
 )
 
 // Accounts is what a screen may read of the accounts the root keeps (as
@@ -24,17 +23,6 @@ type Accounts interface {
 	Refreshing(name string) bool
 	// RefreshDue is when the policy refreshes a (zero: never by itself).
 	RefreshDue(a accounts.Account) time.Time
-}
-
-// ProviderName is how a provider is named on screen.
-func ProviderName(p flow.Provider) string {
-	if p.DisplayName != "" {
-		return flow.Clean(p.DisplayName)
-	}
-	if p.ID != "" {
-		return flow.Clean(p.ID)
-	}
-	return "custom"
 }
 
 // Badge is a status as shown in the list and the detail view.

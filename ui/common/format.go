@@ -7,25 +7,12 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
-// Countdown formats a positive duration for a countdown: "4m 12s",
-// "1h 05m", "3d 4h", "59s".
-func Countdown(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return fmt.Sprintf("%dm %02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh %02dm", s/3600, (s%3600)/60)
-	}
-	return fmt.Sprintf("%dd %dh", s/86400, (s%86400)/3600)
-}
+// Countdown is the live countdown's text ("4m 12s"); zero below zero.
+func Countdown(d time.Duration) string { return termtext.Duration(max(d, 0)) }
 
 // UntilWhole is the time from now to t, with t cut to its whole second.
 // The 1 Hz tick fires on whole seconds of the clock, so a countdown to a
@@ -33,18 +20,6 @@ func Countdown(d time.Duration) string {
 // show its first value for up to two seconds.
 func UntilWhole(t, now time.Time) time.Duration {
 	return t.Truncate(time.Second).Sub(now)
-}
-
-// ShortDuration: "30s", "2m", "1h30m" for settings.
-func ShortDuration(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // Clock formats t relative to now: "15:04" today, "Jan 02" this year, else "2006-01-02".
@@ -197,18 +172,6 @@ func LinkLines(st lipgloss.Style, href, text string, w int, indent string) strin
 		lines[i] = indent + st.Render(l)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// StripControls drops control characters (a URL or a token never carries
-// them); unlike flow.Clean it never shortens the text, so a long token or
-// URL is shown whole.
-func StripControls(u string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
-			return -1
-		}
-		return r
-	}, u)
 }
 
 // Center places box in the middle of a w-wide area at least h lines high.

@@ -15,12 +15,6 @@ func TestCountdownFormat(t *testing.T) {
 			t.Errorf("countdown(%v) = %q, want %q", d, got, want)
 		}
 	}
-	if got := ShortDuration(30 * time.Second); got != "30s" {
-		t.Errorf("ShortDuration(30s) = %q", got)
-	}
-	if got := ShortDuration(2 * time.Minute); got != "2m" {
-		t.Errorf("ShortDuration(2m) = %q", got)
-	}
 	if got := WrapText("copy the access token of dressipi-shop now", 30); got != "copy the access token of\ndressipi-shop now" {
 		t.Errorf("wrapText = %q", got)
 	}

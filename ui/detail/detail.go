@@ -12,6 +12,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -62,7 +63,7 @@ func New(c *common.Common, accts common.Accounts, store Secrets, name string) (*
 func (d *Model) Name() string { return d.name }
 
 // Title names the account in the header.
-func (d *Model) Title() string { return flow.Clean(d.name) }
+func (d *Model) Title() string { return termtext.Clean(d.name) }
 
 // Close drops the secret.
 func (d *Model) Close() { d.sec, d.access, d.id = nil, nil, nil }
@@ -104,7 +105,7 @@ func (d *Model) onSecret(msg secretMsg) common.Action {
 			}
 			return nil
 		}
-		d.secErr = flow.Clean(msg.err.Error())
+		d.secErr = termtext.Clean(msg.err.Error())
 		return nil
 	}
 	d.locked, d.secErr = false, ""

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -42,7 +43,7 @@ func (d *Model) lines() []string {
 	}
 	head := func(s string) { add(""); add("  " + th.Section.Render(s)) }
 	clean := func(s string) string {
-		if s = flow.Clean(s); s == "" {
+		if s = termtext.Clean(s); s == "" {
 			return "—"
 		}
 		return s
@@ -50,9 +51,9 @@ func (d *Model) lines() []string {
 
 	st := d.accts.Status(a)
 	badge, bs := d.c.Badge(st)
-	add("  " + th.Bold.Render(flow.Clean(a.Name)) + "  " + bs.Render(badge))
+	add("  " + th.Bold.Render(termtext.Clean(a.Name)) + "  " + bs.Render(badge))
 	p := a.Provider
-	kv("provider", common.ProviderName(p)+th.Muted.Render("  ·  "+clean(p.ID)))
+	kv("provider", p.Label()+th.Muted.Render("  ·  "+clean(p.ID)))
 	kv("grant", clean(string(p.WithDefaults().Grant)))
 	kv("linked", common.Stamp(a.LinkedAt, now))
 
@@ -84,7 +85,7 @@ func (d *Model) lines() []string {
 	if e := d.accts.RowErr(a.Name); e != "" {
 		kv("last error", th.ToastErr.Render(e))
 	} else if a.LastError != "" {
-		kv("last error", th.ToastErr.Render(flow.Clean(a.LastError)))
+		kv("last error", th.ToastErr.Render(termtext.Clean(a.LastError)))
 	}
 
 	head("Provider")
@@ -144,11 +145,11 @@ func (d *Model) tokenLines(out *[]string, label, tok string, j *flow.JWT) {
 	const lw = labelWidth
 	if d.reveal {
 		*out = append(*out, "  "+th.Label.Render(common.Fit(label, lw))+th.Muted.Render("(v hides)"))
-		for _, l := range strings.Split(common.Hardwrap(common.StripControls(tok), w-6), "\n") {
+		for _, l := range strings.Split(common.Hardwrap(termtext.StripControls(tok), w-6), "\n") {
 			*out = append(*out, "    "+th.Code.Render(l))
 		}
 	} else {
-		*out = append(*out, "  "+th.Label.Render(common.Fit(label, lw))+th.Code.Render(common.Mask(common.StripControls(tok)))+th.Muted.Render("  v reveals"))
+		*out = append(*out, "  "+th.Label.Render(common.Fit(label, lw))+th.Code.Render(common.Mask(termtext.StripControls(tok)))+th.Muted.Render("  v reveals"))
 	}
 	if j == nil {
 		*out = append(*out, "  "+th.Muted.Render(common.Fit("", lw)+"not a JWT: no claims to show"))

@@ -6,7 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -44,9 +44,9 @@ func (d *Confirm) View(h int) string {
 	th := d.c.Theme
 	what := "Its tokens are deleted from the keyring."
 	if a, _ := d.accts.Account(d.name); a.Provider.RevocationURL != "" {
-		what = "Its tokens are revoked at " + common.ProviderName(a.Provider) + " and deleted from the keyring."
+		what = "Its tokens are revoked at " + a.Provider.Label() + " and deleted from the keyring."
 	}
-	body := th.Danger.Render("Remove "+flow.Clean(d.name)+"?") + "\n\n" +
+	body := th.Danger.Render("Remove "+termtext.Clean(d.name)+"?") + "\n\n" +
 		common.WrapText(what, 46) + "\n\n" +
 		th.Key.Render("y") + th.Muted.Render(" remove   ") + th.Key.Render("n") + th.Muted.Render(" keep")
 	return common.Center(th.Box.Render(body), d.c.Width, h)

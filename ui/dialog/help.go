@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -55,14 +55,14 @@ func (d *Help) View(int) string {
 		k("ctrl+r") + ds(" start over") + "\n\n")
 	note := "Copies go through the terminal (OSC 52, also over SSH) and to the system clipboard when there is one"
 	if d.clipClear > 0 {
-		note += "; secrets are cleared after " + common.ShortDuration(d.clipClear)
+		note += "; secrets are cleared after " + termtext.Duration(d.clipClear)
 	}
 	note += ". In tmux, run: tmux set -s set-clipboard on"
 	b.WriteString(th.Muted.Render(common.WrapIndent(note, w-4, "  ")))
 	if d.backend.Name != "" {
-		kr := "Keyring: " + flow.Clean(d.backend.Name)
+		kr := "Keyring: " + termtext.Clean(d.backend.Name)
 		if d.backend.Reason != "" {
-			kr += " (" + flow.Clean(d.backend.Reason) + ")"
+			kr += " (" + termtext.Clean(d.backend.Reason) + ")"
 		}
 		b.WriteString("\n" + th.Muted.Render(common.WrapIndent(kr, w-4, "  ")))
 	}

@@ -11,7 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -58,7 +58,7 @@ func (u *Unlock) Failed(err error) {
 	case errors.Is(err, accounts.ErrEmptyPass):
 		u.fail("The passphrase must not be empty.")
 	default:
-		u.fail(flow.Clean(err.Error()))
+		u.fail(termtext.Clean(err.Error()))
 	}
 }
 
@@ -124,11 +124,11 @@ func (u *Unlock) View(h int) string {
 	var b strings.Builder
 	where := "The encrypted file keyring"
 	if p := u.backend.Path; p != "" {
-		where += " in " + flow.Clean(p)
+		where += " in " + termtext.Clean(p)
 	}
 	why := ""
 	if u.why != "" {
-		why = " " + flow.Clean(u.why)
+		why = " " + termtext.Clean(u.why)
 	}
 	if u.backend.New {
 		b.WriteString(th.Title.Render("Choose a passphrase") + "\n\n")

@@ -13,7 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -92,7 +92,7 @@ func (m *Model) Resort() {
 	ranks := make([]int, len(m.accts))
 	for i, a := range m.accts {
 		if q != "" && !strings.Contains(strings.ToLower(a.Name), q) &&
-			!strings.Contains(strings.ToLower(common.ProviderName(a.Provider)), q) {
+			!strings.Contains(strings.ToLower(a.Provider.Label()), q) {
 			continue
 		}
 		ranks[i] = attention(m.st.Status(a))
@@ -236,7 +236,7 @@ func (m *Model) Update(msg tea.Msg) (common.Action, tea.Cmd) {
 		return common.Relink{Name: a.Name}, nil
 	case key.Matches(k, km.Refresh):
 		if m.st.Refreshing(a.Name) {
-			return common.Toast{Text: flow.Clean(a.Name) + " is already refreshing"}, nil
+			return common.Toast{Text: termtext.Clean(a.Name) + " is already refreshing"}, nil
 		}
 		return common.Refresh{Name: a.Name}, nil
 	case key.Matches(k, km.Copy):
@@ -311,17 +311,17 @@ func (m *Model) Info() (string, bool) {
 		return "", false
 	}
 	if e := m.st.RowErr(a.Name); e != "" && !m.st.Refreshing(a.Name) {
-		return flow.Clean(a.Name) + ": " + e, true
+		return termtext.Clean(a.Name) + ": " + e, true
 	}
 	switch m.st.Status(a) {
 	case accounts.StatusNeedsRelink:
-		return flow.Clean(a.Name) + " must be linked again: press L (or d to remove it)", true
+		return termtext.Clean(a.Name) + " must be linked again: press L (or d to remove it)", true
 	case accounts.StatusError:
 		if a.LastError != "" {
-			return flow.Clean(a.Name) + ": " + flow.Clean(a.LastError), true
+			return termtext.Clean(a.Name) + ": " + termtext.Clean(a.LastError), true
 		}
 	case accounts.StatusRefreshing:
-		return "Refreshing " + flow.Clean(a.Name) + "…", false
+		return "Refreshing " + termtext.Clean(a.Name) + "…", false
 	}
 	return "", false
 }

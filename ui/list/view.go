@@ -6,7 +6,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -76,7 +76,7 @@ func (m *Model) View(int) string {
 		cell(h, "TOKEN", c.exp, gap) + cell(h, "RT", c.rt, gap) + cell(h, "REFRESHED", c.last, gap)
 	b.WriteString(head + "\n")
 	if len(m.rows) == 0 {
-		b.WriteString(th.Muted.Render("  No account matches “"+flow.Clean(m.filter.Value())+"”. esc clears the filter.") + "\n")
+		b.WriteString(th.Muted.Render("  No account matches “"+termtext.Clean(m.filter.Value())+"”. esc clears the filter.") + "\n")
 		return b.String()
 	}
 	lo, hi := m.visibleRange()
@@ -116,11 +116,11 @@ func (m *Model) rowView(a accounts.Account, sel bool, c cols) string {
 	if sel {
 		g = on(th.Text).Render(gap)
 	}
-	prov := common.ProviderName(a.Provider)
+	prov := a.Provider.Label()
 	if len(prov) > c.prov && a.Provider.ID != "" && len(a.Provider.ID) <= c.prov {
-		prov = flow.Clean(a.Provider.ID) // "Dressipi (demo)" → "dressipi"
+		prov = termtext.Clean(a.Provider.ID) // "Dressipi (demo)" → "dressipi"
 	}
-	return cursor + name.Render(common.Fit(flow.Clean(a.Name), c.name)) +
+	return cursor + name.Render(common.Fit(termtext.Clean(a.Name), c.name)) +
 		cell(on(th.Muted), prov, c.prov, g) +
 		cell(on(bstyle), badge, c.status, g) +
 		cell(on(estyle), exp, c.exp, g) +

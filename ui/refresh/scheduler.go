@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Backoff after a failed background refresh: the first retry waits
@@ -152,7 +152,7 @@ func (s *Scheduler) Done(name string, err error, now time.Time) Result {
 		r.Locked = true
 		return r
 	}
-	r.Err = flow.Clean(err.Error())
+	r.Err = termtext.Clean(err.Error())
 	s.errs[name] = r.Err
 	b := s.backoff[name]
 	if b == 0 {

@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -81,7 +82,7 @@ func builtinChoices() []choice {
 // configChoice offers a provider from config.toml, asking only for what it lacks.
 func configChoice(p flow.Provider) choice {
 	q := p.WithDefaults()
-	c := choice{title: common.ProviderName(p), desc: flow.Clean(p.Description), base: &p}
+	c := choice{title: p.Label(), desc: termtext.Clean(p.Description), base: &p}
 	if c.desc == "" {
 		c.desc = "from config.toml"
 	}

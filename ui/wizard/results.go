@@ -11,6 +11,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -42,7 +43,7 @@ func (w *Model) result(msg tea.Msg) (common.Action, tea.Cmd) {
 		return nil, w.begin(msg.p)
 	case listenMsg:
 		if msg.err != nil {
-			w.listenErr = flow.Clean(msg.err.Error())
+			w.listenErr = termtext.Clean(msg.err.Error())
 			return nil, w.enterAuthorize()
 		}
 		w.capture = msg.cap
@@ -68,7 +69,7 @@ func (w *Model) result(msg tea.Msg) (common.Action, tea.Cmd) {
 		return nil, w.exchange(msg.res.Code)
 	case openedMsg:
 		if msg.err != nil {
-			w.pasteErr = "Could not open a browser (" + flow.Clean(msg.err.Error()) + "): copy the URL with ctrl+y."
+			w.pasteErr = "Could not open a browser (" + termtext.Clean(msg.err.Error()) + "): copy the URL with ctrl+y."
 		}
 		return nil, nil
 	case deviceMsg:
@@ -119,5 +120,5 @@ func (w *Model) result(msg tea.Msg) (common.Action, tea.Cmd) {
 func (w *Model) save() tea.Cmd {
 	job := w.saving
 	w.step = stepWorking
-	return tea.Batch(w.startSpin("Storing "+flow.Clean(job.a.Name)+" in the keyring…"), w.store(job))
+	return tea.Batch(w.startSpin("Storing "+termtext.Clean(job.a.Name)+" in the keyring…"), w.store(job))
 }

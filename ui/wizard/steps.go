@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -121,7 +122,7 @@ func (w *Model) submitFields() tea.Cmd {
 	}
 	p, err := resolve(w.ch, o)
 	if err != nil {
-		w.formErr = flow.Clean(err.Error())
+		w.formErr = termtext.Clean(err.Error())
 		return nil
 	}
 	w.name = name
@@ -130,7 +131,7 @@ func (w *Model) submitFields() tea.Cmd {
 	if needsDiscovery(p) {
 		w.attempt++
 		w.step = stepWorking
-		return tea.Batch(w.startSpin("Reading the OpenID Connect configuration of "+flow.Clean(p.Issuer)+"…"), w.discover(p))
+		return tea.Batch(w.startSpin("Reading the OpenID Connect configuration of "+termtext.Clean(p.Issuer)+"…"), w.discover(p))
 	}
 	return w.begin(p)
 }
@@ -148,15 +149,15 @@ func (w *Model) begin(p flow.Provider) tea.Cmd {
 	switch p.WithDefaults().Grant {
 	case flow.GrantClientCredentials:
 		w.step = stepWorking
-		return tea.Batch(w.startSpin("Requesting an application token from "+common.ProviderName(p)+"…"), w.clientCredentials(p))
+		return tea.Batch(w.startSpin("Requesting an application token from "+p.Label()+"…"), w.clientCredentials(p))
 	case flow.GrantDeviceCode:
 		w.step = stepWorking
-		return tea.Batch(w.startSpin("Asking "+common.ProviderName(p)+" for a device code…"), w.startDevice(p))
+		return tea.Batch(w.startSpin("Asking "+p.Label()+" for a device code…"), w.startDevice(p))
 	}
 	req, err := startAuth(p)
 	if err != nil {
 		w.step = stepFields
-		w.formErr = flow.Clean(err.Error())
+		w.formErr = termtext.Clean(err.Error())
 		return w.fields[w.focus].input.Focus()
 	}
 	w.req = req
@@ -235,7 +236,7 @@ func (w *Model) submitPaste(text string) tea.Cmd {
 		case errors.As(err, &oe):
 			w.fail(err)
 		default:
-			w.pasteErr = flow.Clean(err.Error())
+			w.pasteErr = termtext.Clean(err.Error())
 		}
 		return nil
 	}
@@ -251,7 +252,7 @@ func (w *Model) exchange(code string) tea.Cmd {
 	}
 	w.paste.Blur()
 	w.step = stepWorking
-	return tea.Batch(w.startSpin("Exchanging the code with "+common.ProviderName(w.prov)+"…"), w.redeem(req, code))
+	return tea.Batch(w.startSpin("Exchanging the code with "+w.prov.Label()+"…"), w.redeem(req, code))
 }
 
 func (w *Model) updateDevice(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
@@ -307,16 +308,16 @@ func (w *Model) fail(err error) {
 func describe(p flow.Provider, err error) (string, string) {
 	var oe *flow.OAuthError
 	if errors.As(err, &oe) {
-		msg := common.ProviderName(p) + " refused: " + flow.Clean(oe.Code)
+		msg := p.Label() + " refused: " + termtext.Clean(oe.Code)
 		if oe.Description != "" {
-			msg += " — " + flow.Clean(oe.Description)
+			msg += " — " + termtext.Clean(oe.Description)
 		}
 		if oe.Code == "invalid_grant" && oe.Op != "refresh" {
 			return msg, "The code was not accepted: it may have expired (some providers allow only a minute) or been used already. Start over to get a new one."
 		}
-		return msg, capitalize(flow.Clean(oe.Advice()))
+		return msg, capitalize(termtext.Clean(oe.Advice()))
 	}
-	msg := flow.Clean(err.Error())
+	msg := termtext.Clean(err.Error())
 	switch {
 	case errors.Is(err, flow.ErrTimeout):
 		return msg, "The provider did not answer in time. Check your connection and start over."

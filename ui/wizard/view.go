@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -97,7 +98,7 @@ func (w *Model) View(h int) string {
 		b.WriteString("  " + w.spin.View() + " " + w.working + "\n")
 	case stepAuthorize:
 		b.WriteString("  " + th.Bold.Render("1. Open this address and approve access:") + "\n\n")
-		b.WriteString(common.LinkLines(th.URL, common.StripControls(w.authURL), common.StripControls(w.authURL), width-4, "    ") + "\n\n")
+		b.WriteString(common.LinkLines(th.URL, termtext.StripControls(w.authURL), termtext.StripControls(w.authURL), width-4, "    ") + "\n\n")
 		hint := "ctrl+y copies it (works over SSH)"
 		if w.c.Env.Local() {
 			if w.opened {
@@ -121,9 +122,9 @@ func (w *Model) View(h int) string {
 	case stepDevice:
 		d := w.device
 		b.WriteString("  " + th.Bold.Render("On any device, open:") + "\n\n")
-		b.WriteString(common.LinkLines(th.URL, common.StripControls(deviceURL(d)), common.StripControls(d.VerificationURI), width-4, "    ") + "\n\n")
+		b.WriteString(common.LinkLines(th.URL, termtext.StripControls(deviceURL(d)), termtext.StripControls(d.VerificationURI), width-4, "    ") + "\n\n")
 		b.WriteString("  " + th.Bold.Render("and enter the code:") + "\n\n")
-		box := th.Box.Padding(0, 2).Render(th.Code.Render(flow.Clean(d.UserCode)))
+		box := th.Box.Padding(0, 2).Render(th.Code.Render(termtext.Clean(d.UserCode)))
 		b.WriteString(common.IndentLines(box, "    ") + "\n\n")
 		left := ""
 		if !d.Expiry.IsZero() {

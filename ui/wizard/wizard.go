@@ -16,6 +16,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
@@ -139,8 +140,8 @@ func NewRelink(c *common.Common, cfg Config, a accounts.Account) (*Model, tea.Cm
 	w := New(c, cfg)
 	w.relink = a.Name
 	ch := configChoice(a.Provider)
-	ch.title = "Link " + flow.Clean(a.Name) + " again"
-	ch.desc = common.ProviderName(a.Provider)
+	ch.title = "Link " + termtext.Clean(a.Name) + " again"
+	ch.desc = a.Provider.Label()
 	w.choices = []choice{ch}
 	w.pick = 0
 	cmd := w.choose()
@@ -259,7 +260,7 @@ func (w *Model) Update(msg tea.Msg) (common.Action, tea.Cmd) {
 	case tea.PasteMsg:
 		switch w.step {
 		case stepAuthorize:
-			w.paste.SetValue(flow.Clean(msg.Content))
+			w.paste.SetValue(termtext.Clean(msg.Content))
 			return nil, w.submitPaste(msg.Content)
 		case stepFields:
 			var cmd tea.Cmd

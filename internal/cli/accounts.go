@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 func newTokenCmd(a *app) *cobra.Command {
@@ -61,7 +62,7 @@ func (a *app) token(ctx context.Context, name string) error {
 
 func accountErr(name string, err error) error {
 	if errors.Is(err, accounts.ErrNotFound) {
-		return withHint(exitNoAccount, fmt.Errorf("no account named %s", flow.Clean(name)),
+		return withHint(ExitNoAccount, fmt.Errorf("no account named %s", termtext.Clean(name)),
 			"Run 'tokenring list' for the linked accounts, or 'tokenring link NAME --provider P' to link one.")
 	}
 	return err
@@ -70,10 +71,10 @@ func accountErr(name string, err error) error {
 func relinkErr(name string, acct accounts.Account) error {
 	msg := fmt.Sprintf("%s must be linked again: the provider no longer accepts its refresh token", name)
 	if acct.LastError != "" {
-		msg += " (" + flow.Clean(acct.LastError) + ")"
+		msg += " (" + termtext.Clean(acct.LastError) + ")"
 	}
-	return withHint(exitNeedsLink, errors.New(msg),
-		fmt.Sprintf("Run 'tokenring remove %s --no-revoke', then 'tokenring link %s --provider %s ...'.", name, name, providerLabel(acct.Provider)))
+	return withHint(ExitNeedsLink, errors.New(msg),
+		fmt.Sprintf("Run 'tokenring remove %s --no-revoke', then 'tokenring link %s --provider %s ...'.", name, name, termtext.Clean(acct.Provider.ID)))
 }
 
 func newRefreshCmd(a *app) *cobra.Command {
@@ -107,7 +108,7 @@ func (a *app) refresh(ctx context.Context, name string) error {
 		} else {
 			why += ", and its token does not expire, so it needs no refresh"
 		}
-		return withHint(exitNoRefresh, fmt.Errorf("%s has no refresh token to refresh with: %s", name, why),
+		return withHint(ExitNoRefresh, fmt.Errorf("%s has no refresh token to refresh with: %s", name, why),
 			fmt.Sprintf("'tokenring token %s' prints the current token.", name))
 	}
 	updated, err := st.Refresh(ctx, name)
@@ -155,12 +156,12 @@ func (a *app) remove(ctx context.Context, name string, revoke bool) error {
 			return accountErr(name, err)
 		}
 		// Removed here; the provider did not confirm the revocation.
-		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", flow.Clean(err.Error()))
-		fmt.Fprintf(a.stdout, "Removed %s (its tokens may still be valid at %s).\n", name, providerLabel(acct.Provider))
+		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", termtext.Clean(err.Error()))
+		fmt.Fprintf(a.stdout, "Removed %s (its tokens may still be valid at %s).\n", name, acct.Provider.Label())
 		return nil
 	}
 	if revoke {
-		fmt.Fprintf(a.stdout, "Removed %s and revoked its tokens at %s.\n", name, providerLabel(acct.Provider))
+		fmt.Fprintf(a.stdout, "Removed %s and revoked its tokens at %s.\n", name, acct.Provider.Label())
 	} else {
 		fmt.Fprintf(a.stdout, "Removed %s.\n", name)
 	}
@@ -210,24 +211,6 @@ type listEntry struct {
 	Scopes           []string   `json:"scopes"`
 }
 
-func statusName(s accounts.Status) string {
-	switch s {
-	case accounts.StatusValid:
-		return "valid"
-	case accounts.StatusExpiringSoon:
-		return "expiring_soon"
-	case accounts.StatusExpired:
-		return "expired"
-	case accounts.StatusNoExpiry:
-		return "no_expiry"
-	case accounts.StatusRefreshing:
-		return "refreshing"
-	case accounts.StatusNeedsRelink:
-		return "needs_relink"
-	}
-	return "error"
-}
-
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -248,8 +231,7 @@ func (a *app) list(asJSON bool) error {
 // lister is the part of the store that list needs.
 type lister interface {
 	Accounts() ([]accounts.Account, error)
-	Status(a accounts.Account, now time.Time) accounts.Status
-	RefreshDue(a accounts.Account) time.Time
+	Policy() accounts.Policy
 }
 
 func listStore(a *app, st lister, asJSON bool) error {
@@ -258,20 +240,20 @@ func listStore(a *app, st lister, asJSON bool) error {
 		return err
 	}
 	sort.Slice(accts, func(i, j int) bool { return accts[i].Name < accts[j].Name })
-	now := a.now()
+	now, pol := a.now(), st.Policy()
 	entries := make([]listEntry, 0, len(accts))
 	for _, ac := range accts {
 		e := listEntry{
 			Name:            ac.Name,
-			Provider:        providerLabel(ac.Provider),
-			Status:          statusName(st.Status(ac, now)),
+			Provider:        termtext.Clean(ac.Provider.ID),
+			Status:          pol.Status(ac, now).String(),
 			ExpiresAt:       timePtr(ac.AccessExpiry),
-			RefreshDue:      timePtr(st.RefreshDue(ac)),
+			RefreshDue:      timePtr(pol.RefreshDue(ac)),
 			HasRefreshToken: ac.HasRefresh,
 			HasIDToken:      ac.HasIDToken,
 			LinkedAt:        timePtr(ac.LinkedAt),
 			LastRefresh:     timePtr(ac.LastRefresh),
-			LastError:       flow.Clean(ac.LastError),
+			LastError:       termtext.Clean(ac.LastError),
 			NeedsRelink:     ac.NeedsRelink,
 			Scopes:          ac.Scopes,
 		}
@@ -299,9 +281,9 @@ func listStore(a *app, st lister, asJSON bool) error {
 		exp := "never"
 		if ac := accts[i]; !ac.AccessExpiry.IsZero() {
 			if d := ac.AccessExpiry.Sub(now); d > 0 {
-				exp = "in " + humanDuration(d)
+				exp = "in " + termtext.Duration(d)
 			} else {
-				exp = humanDuration(d) + " ago"
+				exp = termtext.Duration(d) + " ago"
 			}
 		}
 		rt := "no"
@@ -310,7 +292,7 @@ func listStore(a *app, st lister, asJSON bool) error {
 		}
 		last := "-"
 		if !accts[i].LastRefresh.IsZero() {
-			last = humanDuration(now.Sub(accts[i].LastRefresh)) + " ago"
+			last = termtext.Duration(now.Sub(accts[i].LastRefresh)) + " ago"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Provider, strings.ReplaceAll(e.Status, "_", " "), exp, rt, last)
 	}
@@ -379,7 +361,7 @@ func (a *app) providers(asJSON bool) error {
 					desc = "token endpoint " + p.TokenURL
 				}
 			}
-			fmt.Fprintf(tw, "  %s\t%s\n", p.ID, flow.Clean(desc))
+			fmt.Fprintf(tw, "  %s\t%s\n", p.ID, termtext.Clean(desc))
 		}
 	}
 	return tw.Flush()

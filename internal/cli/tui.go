@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/internal/demo"
+	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui"
 )
 
@@ -16,7 +17,7 @@ import (
 // file backend's passphrase in its own prompt (or TOKENRING_PASSPHRASE).
 func (a *app) runTUI(ctx context.Context) error {
 	if !isTerminal(a.stdin, a.stdout) {
-		return withHint(exitUsage, errors.New("the terminal UI needs a terminal on standard input and output"),
+		return withHint(ExitUsage, errors.New("the terminal UI needs a terminal on standard input and output"),
 			"For scripts: 'tokenring token NAME', 'tokenring list --json'. Run 'tokenring --help' for all commands.")
 	}
 	for {
@@ -79,7 +80,7 @@ Nothing touches your own accounts or keyring; everything is deleted on exit.
 
 func (a *app) demo(ctx context.Context, listOnly bool) error {
 	if !listOnly && !isTerminal(a.stdin, a.stdout) {
-		return withHint(exitUsage, errors.New("the demo needs a terminal on standard input and output"),
+		return withHint(ExitUsage, errors.New("the demo needs a terminal on standard input and output"),
 			"Run it in a terminal: tokenring demo")
 	}
 	if !listOnly {
@@ -91,7 +92,7 @@ func (a *app) demo(ctx context.Context, listOnly bool) error {
 	}
 	defer func() {
 		if cerr := d.Close(); cerr != nil {
-			fmt.Fprintf(a.stderr, "tokenring: cleaning up the demo: %s\n", flow.Clean(cerr.Error()))
+			fmt.Fprintf(a.stderr, "tokenring: cleaning up the demo: %s\n", termtext.Clean(cerr.Error()))
 		}
 	}()
 	if listOnly {

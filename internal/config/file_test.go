@@ -1,4 +1,4 @@
-package accounts
+package config
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 )
 
 func TestLoadConfigMissingFileIsFine(t *testing.T) {
-	c, err := LoadConfig(t.TempDir())
+	c, err := Load(t.TempDir())
 	if err != nil {
 		t.Fatalf("missing config.toml: %v", err)
 	}
@@ -22,8 +22,8 @@ func TestLoadConfigMissingFileIsFine(t *testing.T) {
 	if c.ClipboardClear() != 30*time.Second {
 		t.Fatalf("default clipboard clear = %v", c.ClipboardClear())
 	}
-	if c.Policy() != (Policy{}) {
-		t.Fatalf("default policy = %+v, want zero (store defaults)", c.Policy())
+	if c.Refresh != (RefreshConfig{}) {
+		t.Fatalf("default refresh = %+v, want zero (store defaults)", c.Refresh)
 	}
 }
 
@@ -69,20 +69,20 @@ client_id = "app-1"
 
 func TestLoadConfigFull(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(fullConfig), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(fullConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := LoadConfig(dir)
+	c, err := Load(dir)
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
-	if c.Path != filepath.Join(dir, ConfigFile) {
+	if c.Path != filepath.Join(dir, FileName) {
 		t.Errorf("Path = %q", c.Path)
 	}
 	if c.Keyring.Backend != "file" {
 		t.Errorf("backend = %q", c.Keyring.Backend)
 	}
-	if got, want := c.Policy(), (Policy{Fraction: 0.2, Min: 45 * time.Second, Max: 10 * time.Minute}); got != want {
+	if got, want := c.Refresh, (RefreshConfig{Fraction: 0.2, Min: Duration(45 * time.Second), Max: Duration(10 * time.Minute)}); got != want {
 		t.Errorf("policy = %+v, want %+v", got, want)
 	}
 	if c.ClipboardClear() >= 0 {
@@ -165,17 +165,17 @@ func TestLoadConfigErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(tc.text), 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, FileName), []byte(tc.text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := LoadConfig(dir)
+			_, err := Load(dir)
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if !errors.Is(err, ErrConfigFile) {
-				t.Errorf("error does not wrap ErrConfigFile: %v", err)
+			if !errors.Is(err, ErrFile) {
+				t.Errorf("error does not wrap ErrFile: %v", err)
 			}
-			if !strings.Contains(err.Error(), filepath.Join(dir, ConfigFile)) {
+			if !strings.Contains(err.Error(), filepath.Join(dir, FileName)) {
 				t.Errorf("error does not name the file: %v", err)
 			}
 			if strings.Contains(err.Error(), "hunter2") {
@@ -192,23 +192,23 @@ func TestLoadConfigErrors(t *testing.T) {
 
 func TestLoadConfigUnreadable(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, ConfigFile), 0o700); err != nil { // a directory, not a file
+	if err := os.Mkdir(filepath.Join(dir, FileName), 0o700); err != nil { // a directory, not a file
 		t.Fatal(err)
 	}
-	if _, err := LoadConfig(dir); !errors.Is(err, ErrConfigFile) {
+	if _, err := Load(dir); !errors.Is(err, ErrFile) {
 		t.Fatalf("unreadable config.toml: %v", err)
 	}
 }
 
-func FuzzParseConfig(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add(fullConfig)
 	f.Add("[providers.x]\npreset = \"dressipi\"\n")
 	f.Add("[refresh]\nmin = 5\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := ParseConfig(s)
+		c, err := Parse(s)
 		if err != nil {
-			if !errors.Is(err, ErrConfigFile) {
-				t.Fatalf("error does not wrap ErrConfigFile: %v", err)
+			if !errors.Is(err, ErrFile) {
+				t.Fatalf("error does not wrap ErrFile: %v", err)
 			}
 			return
 		}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // In-process tests of the command line: exit-code mapping, the flag set
 // (no secret can be a flag), prompts, config directory, and the link flow
@@ -25,6 +25,7 @@ import (
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/flow/exchange"
+	"github.com/tokenring/tokenring/internal/config"
 	"github.com/tokenring/tokenring/internal/localoauth"
 )
 
@@ -36,36 +37,36 @@ func TestExitCodes(t *testing.T) {
 		want int
 	}{
 		{nil, 0},
-		{errors.New("boom"), exitError},
-		{usageErrorf("bad"), exitUsage},
-		{fmt.Errorf("x: %w", accounts.ErrNotFound), exitNoAccount},
-		{fmt.Errorf("x: %w", accounts.ErrExists), exitExists},
-		{fmt.Errorf("x: %w", accounts.ErrNeedsRelink), exitNeedsLink},
-		{&flow.OAuthError{Op: "refresh", Code: "invalid_grant"}, exitNeedsLink},
-		{fmt.Errorf("wrapped: %w", &flow.OAuthError{Op: "code exchange", Code: "invalid_grant"}), exitNeedsLink},
-		{fmt.Errorf("x: %w", accounts.ErrLocked), exitKeyring},
-		{fmt.Errorf("x: %w", accounts.ErrBadPassphrase), exitKeyring},
-		{accounts.ErrEmptyPass, exitKeyring},
-		{fmt.Errorf("x: %w", accounts.ErrKeyring), exitKeyring},
-		{fmt.Errorf("x: %w", flow.ErrTimeout), exitUnreachable},
-		{fmt.Errorf("x: %w", flow.ErrUnreachable), exitUnreachable},
-		{fmt.Errorf("x: %w", flow.ErrTLS), exitUnreachable},
-		{&flow.OAuthError{Op: "code exchange", Code: "invalid_client"}, exitProvider},
-		{fmt.Errorf("x: %w", flow.ErrBadResponse), exitProvider},
-		{fmt.Errorf("x: %w", flow.ErrServer), exitProvider},
-		{fmt.Errorf("x: %w", flow.ErrNonceMismatch), exitProvider},
-		{fmt.Errorf("x: %w", flow.ErrNotACode), exitNotAuthd},
-		{fmt.Errorf("x: %w", flow.ErrStateMismatch), exitNotAuthd},
-		{&flow.OAuthError{Op: "authorization", Code: "access_denied"}, exitNotAuthd},
-		{&flow.OAuthError{Op: "device authorization", Code: "expired_token"}, exitNotAuthd},
-		{fmt.Errorf("x: %w", flow.ErrConfig), exitUsage},
-		{errors.Join(fmt.Errorf("a: %w", flow.ErrConfig), fmt.Errorf("b: %w", flow.ErrInsecure)), exitUsage},
-		{fmt.Errorf("x: %w", accounts.ErrConfigFile), exitUsage},
-		{fmt.Errorf("x: %w", accounts.ErrBadName), exitUsage},
-		{context.Canceled, exitInterrupted},
-		{withCode(exitNoRefresh, errors.New("no refresh token")), exitNoRefresh},
+		{errors.New("boom"), ExitError},
+		{usageErrorf("bad"), ExitUsage},
+		{fmt.Errorf("x: %w", accounts.ErrNotFound), ExitNoAccount},
+		{fmt.Errorf("x: %w", accounts.ErrExists), ExitExists},
+		{fmt.Errorf("x: %w", accounts.ErrNeedsRelink), ExitNeedsLink},
+		{&flow.OAuthError{Op: "refresh", Code: "invalid_grant"}, ExitNeedsLink},
+		{fmt.Errorf("wrapped: %w", &flow.OAuthError{Op: "code exchange", Code: "invalid_grant"}), ExitNeedsLink},
+		{fmt.Errorf("x: %w", accounts.ErrLocked), ExitKeyring},
+		{fmt.Errorf("x: %w", accounts.ErrBadPassphrase), ExitKeyring},
+		{accounts.ErrEmptyPass, ExitKeyring},
+		{fmt.Errorf("x: %w", accounts.ErrKeyring), ExitKeyring},
+		{fmt.Errorf("x: %w", flow.ErrTimeout), ExitUnreachable},
+		{fmt.Errorf("x: %w", flow.ErrUnreachable), ExitUnreachable},
+		{fmt.Errorf("x: %w", flow.ErrTLS), ExitUnreachable},
+		{&flow.OAuthError{Op: "code exchange", Code: "invalid_client"}, ExitProvider},
+		{fmt.Errorf("x: %w", flow.ErrBadResponse), ExitProvider},
+		{fmt.Errorf("x: %w", flow.ErrServer), ExitProvider},
+		{fmt.Errorf("x: %w", flow.ErrNonceMismatch), ExitProvider},
+		{fmt.Errorf("x: %w", flow.ErrNotACode), ExitNotAuthd},
+		{fmt.Errorf("x: %w", flow.ErrStateMismatch), ExitNotAuthd},
+		{&flow.OAuthError{Op: "authorization", Code: "access_denied"}, ExitNotAuthd},
+		{&flow.OAuthError{Op: "device authorization", Code: "expired_token"}, ExitNotAuthd},
+		{fmt.Errorf("x: %w", flow.ErrConfig), ExitUsage},
+		{errors.Join(fmt.Errorf("a: %w", flow.ErrConfig), fmt.Errorf("b: %w", flow.ErrInsecure)), ExitUsage},
+		{fmt.Errorf("x: %w", config.ErrFile), ExitUsage},
+		{fmt.Errorf("x: %w", accounts.ErrBadName), ExitUsage},
+		{context.Canceled, ExitInterrupted},
+		{withCode(ExitNoRefresh, errors.New("no refresh token")), ExitNoRefresh},
 		// a code chosen at the source wins over the wrapped error's kind
-		{withCode(exitUsage, fmt.Errorf("x: %w", flow.ErrTimeout)), exitUsage},
+		{withCode(ExitUsage, fmt.Errorf("x: %w", flow.ErrTimeout)), ExitUsage},
 	}
 	for _, tc := range cases {
 		if got := exitCode(tc.err); got != tc.want {
@@ -76,10 +77,10 @@ func TestExitCodes(t *testing.T) {
 
 // Every code is distinct and listed in --help and README.md.
 func TestExitCodesDocumented(t *testing.T) {
-	codes := []int{exitOK, exitError, exitUsage, exitNoAccount, exitNeedsLink, exitKeyring, exitUnreachable,
-		exitProvider, exitNoRefresh, exitNotAuthd, exitExists, exitInterrupted}
+	codes := []int{ExitOK, ExitError, ExitUsage, ExitNoAccount, ExitNeedsLink, ExitKeyring, ExitUnreachable,
+		ExitProvider, ExitNoRefresh, ExitNotAuthd, ExitExists, ExitInterrupted}
 	seen := map[int]bool{}
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,18 +144,20 @@ func TestNoSecretFlags(t *testing.T) {
 
 func TestConfigDir(t *testing.T) {
 	env := map[string]string{}
-	a := newApp(nil, io.Discard, io.Discard, func(k string) string { return env[k] })
+	dir := func() (string, error) {
+		return newApp(nil, io.Discard, io.Discard, func(k string) string { return env[k] }).env.Dir()
+	}
 	env["TOKENRING_HOME"] = "/x/tr"
 	env["XDG_CONFIG_HOME"] = "/cfg"
-	if d, _ := a.configDir(); d != "/x/tr" {
+	if d, _ := dir(); d != "/x/tr" {
 		t.Errorf("TOKENRING_HOME: %q", d)
 	}
 	delete(env, "TOKENRING_HOME")
-	if d, _ := a.configDir(); d != "/cfg/tokenring" {
+	if d, _ := dir(); d != "/cfg/tokenring" {
 		t.Errorf("XDG_CONFIG_HOME: %q", d)
 	}
 	env["XDG_CONFIG_HOME"] = "relative"
-	if d, _ := a.configDir(); !filepath.IsAbs(d) || !strings.HasSuffix(d, "tokenring") {
+	if d, _ := dir(); !filepath.IsAbs(d) || !strings.HasSuffix(d, "tokenring") {
 		t.Errorf("relative XDG_CONFIG_HOME must be ignored: %q", d)
 	}
 }
@@ -191,10 +194,12 @@ func TestPassphrasePrompt(t *testing.T) {
 		t.Errorf("no env, no terminal: %v", err)
 	}
 	env["TOKENRING_PASSPHRASE"] = "from-env"
+	a.env = config.ReadEnv(func(k string) string { return env[k] })
 	if p, err := a.passphrase("x"); p != "from-env" || err != nil {
 		t.Errorf("env: %q %v", p, err)
 	}
 	delete(env, "TOKENRING_PASSPHRASE")
+	a.env = config.ReadEnv(func(k string) string { return env[k] })
 
 	tty = &fakeTTY{answers: []string{"s3cret"}}
 	if p, err := a.passphrase("Keyring passphrase"); p != "s3cret" || err != nil {
@@ -230,29 +235,31 @@ func TestSecretPrompt(t *testing.T) {
 		}
 		return tty, nil
 	}
-	if _, err := a.secret(envAPIKey, "dressipi", flow.NeedRequired); exitCode(err) != exitUsage || !strings.Contains(err.Error()+fmt.Sprint(err), "api key") {
+	if _, err := a.secret(config.EnvAPIKey, "dressipi", flow.NeedRequired); exitCode(err) != ExitUsage || !strings.Contains(err.Error()+fmt.Sprint(err), "api key") {
 		t.Errorf("required, no terminal: %v (code %d)", err, exitCode(err))
 	}
-	if v, err := a.secret(envClientSecret, "warhorn", flow.NeedOptional); v != "" || err != nil {
+	if v, err := a.secret(config.EnvClientSecret, "warhorn", flow.NeedOptional); v != "" || err != nil {
 		t.Errorf("optional, no terminal: %q %v", v, err)
 	}
-	env[envAPIKey] = " key-from-env\n"
-	if v, _ := a.secret(envAPIKey, "dressipi", flow.NeedRequired); v != "key-from-env" {
+	env[config.EnvAPIKey] = " key-from-env\n"
+	a.env = config.ReadEnv(func(k string) string { return env[k] })
+	if v, _ := a.secret(config.EnvAPIKey, "dressipi", flow.NeedRequired); v != "key-from-env" {
 		t.Errorf("env: %q", v)
 	}
-	delete(env, envAPIKey)
+	delete(env, config.EnvAPIKey)
+	a.env = config.ReadEnv(func(k string) string { return env[k] })
 	tty = &fakeTTY{answers: []string{"typed-key"}}
-	if v, err := a.secret(envAPIKey, "dressipi", flow.NeedRequired); v != "typed-key" || err != nil {
+	if v, err := a.secret(config.EnvAPIKey, "dressipi", flow.NeedRequired); v != "typed-key" || err != nil {
 		t.Errorf("prompt: %q %v", v, err)
 	}
 	if strings.Contains(tty.shown.String(), "typed-key") || !strings.Contains(tty.shown.String(), "hidden") {
 		t.Errorf("prompt shown: %q", tty.shown.String())
 	}
 	tty = &fakeTTY{answers: []string{""}}
-	if _, err := a.secret(envAPIKey, "dressipi", flow.NeedRequired); exitCode(err) != exitUsage {
+	if _, err := a.secret(config.EnvAPIKey, "dressipi", flow.NeedRequired); exitCode(err) != ExitUsage {
 		t.Errorf("empty required secret: %v", err)
 	}
-	if v, err := a.secret(envAPIKey, "x", flow.NeedNone); v != "" || err != nil {
+	if v, err := a.secret(config.EnvAPIKey, "x", flow.NeedNone); v != "" || err != nil {
 		t.Errorf("not needed: %q %v", v, err)
 	}
 }
@@ -266,7 +273,7 @@ func TestReadLine(t *testing.T) {
 	if s != "no newline" || !errors.Is(err, io.EOF) {
 		t.Errorf("%q %v", s, err)
 	}
-	if _, err := readLine(strings.NewReader(strings.Repeat("a", 200)+"\n"), 100); exitCode(err) != exitNotAuthd {
+	if _, err := readLine(strings.NewReader(strings.Repeat("a", 200)+"\n"), 100); exitCode(err) != ExitNotAuthd {
 		t.Errorf("overlong line: %v", err)
 	}
 }
@@ -307,6 +314,8 @@ func (m *memStore) Account(name string) (accounts.Account, error) {
 	}
 	return a, nil
 }
+func (m *memStore) Writable(ctx context.Context) error { return m.needPass() }
+
 func (m *memStore) needPass() error {
 	if m.unlocked {
 		return nil
@@ -382,20 +391,8 @@ func (m *memStore) Unlock(ctx context.Context, p string) error {
 	m.unlocked = true
 	return nil
 }
-func (m *memStore) Status(a accounts.Account, now time.Time) accounts.Status {
-	switch {
-	case a.NeedsRelink:
-		return accounts.StatusNeedsRelink
-	case a.AccessExpiry.IsZero():
-		return accounts.StatusNoExpiry
-	case now.After(a.AccessExpiry):
-		return accounts.StatusExpired
-	}
-	return accounts.StatusValid
-}
-func (m *memStore) RefreshDue(a accounts.Account) time.Time { return time.Time{} }
-func (m *memStore) Policy() accounts.Policy                 { return accounts.DefaultPolicy() }
-func (m *memStore) Close() error                            { return nil }
+func (m *memStore) Policy() accounts.Policy { return accounts.DefaultPolicy() }
+func (m *memStore) Close() error            { return nil }
 
 // testApp runs commands in-process against st.
 type testApp struct {
@@ -420,6 +417,7 @@ func (ta *testApp) run(stdin string, args ...string) int {
 	ta.stdout.Reset()
 	ta.stderr.Reset()
 	ta.stdin = strings.NewReader(stdin)
+	ta.app.env = config.ReadEnv(func(k string) string { return ta.env[k] }) // as a new process would
 	return run(context.Background(), args, ta.app)
 }
 
@@ -434,6 +432,7 @@ func (ta *testApp) link(t *testing.T, srv *localoauth.Server, paste func(string)
 	errR, errW := io.Pipe()
 	ta.app.stderr = io.MultiWriter(ta.stderr, errW)
 	done := make(chan int, 1)
+	ta.app.env = config.ReadEnv(func(k string) string { return ta.env[k] })
 	go func() {
 		done <- run(context.Background(), append([]string{"link"}, args...), ta.app)
 		errW.Close()
@@ -495,7 +494,7 @@ func TestLinkInProcess(t *testing.T) {
 	if code := ta.run("", "token", "w1"); code != 0 || ta.stdout.String() != st.secrets["w1"].Token.AccessToken+"\n" {
 		t.Fatalf("token: %d %q %s", code, ta.stdout, ta.stderr)
 	}
-	if code := ta.run("", "refresh", "w1"); code != exitNoRefresh {
+	if code := ta.run("", "refresh", "w1"); code != ExitNoRefresh {
 		t.Fatalf("refresh without refresh token: %d %s", code, ta.stderr)
 	}
 	if code := ta.run("", "list"); code != 0 || !strings.Contains(ta.stdout.String(), "no expiry") || !strings.Contains(ta.stdout.String(), "never") {
@@ -506,13 +505,13 @@ func TestLinkInProcess(t *testing.T) {
 	st.unlocked = false
 	ta.env["TOKENRING_PASSPHRASE"] = "wrong"
 	before := srv.Count("/oauth/token")
-	if code := ta.run("", append([]string{"link"}, append([]string{"w2"}, args[1:]...)...)...); code != exitKeyring {
+	if code := ta.run("", append([]string{"link"}, append([]string{"w2"}, args[1:]...)...)...); code != ExitKeyring {
 		t.Fatalf("link with a wrong passphrase: %d\n%s", code, ta.stderr)
 	}
 	if srv.Count("/oauth/token") != before || strings.Contains(ta.stderr.String(), "authorize?") {
 		t.Fatal("an authorization was started with a wrong passphrase")
 	}
-	if code := ta.run("", "token", "w1"); code != exitKeyring {
+	if code := ta.run("", "token", "w1"); code != ExitKeyring {
 		t.Fatalf("token with a wrong passphrase: %d", code)
 	}
 }
@@ -536,38 +535,15 @@ func TestProvidersCommand(t *testing.T) {
 	}
 	// a broken config.toml is a usage error naming the line
 	os.WriteFile(filepath.Join(ta.env["TOKENRING_HOME"], "config.toml"), []byte("[keyring]\nbackend = = 1\n"), 0o600)
-	if code := ta.run("", "providers"); code != exitUsage || !strings.Contains(ta.stderr.String(), "line 2") {
+	if code := ta.run("", "providers"); code != ExitUsage || !strings.Contains(ta.stderr.String(), "line 2") {
 		t.Fatalf("broken config: %d %s", code, ta.stderr)
-	}
-}
-
-func TestLinkProviderResolution(t *testing.T) {
-	a := newApp(nil, io.Discard, io.Discard, func(string) string { return "" })
-	cfg, err := accounts.ParseConfig("[providers.shop]\npreset = \"dressipi\"\nclient_id = \"abc\"\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// config provider + --base-url from the command line
-	p, err := a.resolveProvider(cfg, linkFlags{provider: "shop", baseURL: "https://api.shop.example"})
-	if err != nil || p.TokenURL != "https://api.shop.example/oauth/token" || p.ClientID != "abc" {
-		t.Fatalf("shop: %+v %v", p, err)
-	}
-	if _, err := a.resolveProvider(cfg, linkFlags{provider: "shop"}); exitCode(err) != exitUsage {
-		t.Fatalf("shop without base URL: %v", err)
-	}
-	p, err = a.resolveProvider(cfg, linkFlags{provider: "warhorn", clientCredentials: true, scopes: []string{"a b,c"}})
-	if err != nil || p.Grant != flow.GrantClientCredentials || strings.Join(p.Scopes, " ") != "a b c" {
-		t.Fatalf("warhorn cc: %+v %v", p, err)
-	}
-	if _, err := a.resolveProvider(cfg, linkFlags{}); exitCode(err) != exitUsage {
-		t.Fatalf("no --provider: %v", err)
 	}
 }
 
 // .ci/run runs the test command README.md gives, and the README keeps the
 // sections later work fills in.
 func TestCIRunsREADMETestCommand(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -576,7 +552,7 @@ func TestCIRunsREADMETestCommand(t *testing.T) {
 		t.Fatal("README.md has no `go test ...   # the tests` line")
 	}
 	cmd := strings.Fields(string(m[1]))
-	ci, err := os.ReadFile(".ci/run")
+	ci, err := os.ReadFile("../../.ci/run")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,13 +587,23 @@ func TestCompletion(t *testing.T) {
 
 func TestPrintError(t *testing.T) {
 	var b bytes.Buffer
-	err := withHint(exitUsage, errors.Join(errors.New("first \x1b[31mproblem"), errors.New("second\x07 one")), "Try this.")
+	err := withHint(ExitUsage, errors.Join(errors.New("first \x1b[31mproblem"), errors.New("second\x07 one")), "Try this.")
 	printError(&b, err, exitCode(err))
 	if got, want := b.String(), "tokenring: first problem\n  second one\nTry this.\n"; got != want {
 		t.Fatalf("printError wrote %q, want %q", got, want)
 	}
+	// A provider's missing settings are named by the flags that give them.
 	b.Reset()
-	printError(&b, context.Canceled, exitInterrupted)
+	p, _ := flow.Preset("generic", flow.Overrides{TokenURL: "http://sso.example/token"})
+	err = withCode(ExitUsage, p.Validate())
+	printError(&b, err, exitCode(err))
+	for _, want := range []string{"tokenring: --client-id is needed", "  --auth-url is needed", "--token-url uses http on a host that is not loopback", "  --redirect-uri is needed"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("printError wrote %q, which lacks %q", b.String(), want)
+		}
+	}
+	b.Reset()
+	printError(&b, context.Canceled, ExitInterrupted)
 	if b.String() != "tokenring: interrupted\n" {
 		t.Fatalf("interrupted: %q", b.String())
 	}

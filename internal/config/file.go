@@ -1,8 +1,7 @@
-package accounts
+package config
 
-// config.toml: the user's settings file in the config directory. The account
-// index is a separate file that tokenring writes itself; config.toml is only
-// ever read.
+// config.toml: the user's settings file in the config directory. tokenring
+// only ever reads it.
 
 import (
 	"errors"
@@ -17,19 +16,20 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
-// ConfigFile is the name of the settings file in the config directory.
-const ConfigFile = "config.toml"
+// FileName is the name of the settings file in the config directory.
+const FileName = "config.toml"
 
-// ErrConfigFile wraps every problem with config.toml (test with errors.Is).
-var ErrConfigFile = errors.New("config.toml is not valid")
+// ErrFile wraps every problem with config.toml (test with errors.Is).
+var ErrFile = errors.New("config.toml is not valid")
 
 // DefaultClipboardClear is how long a copied token stays on the clipboard
 // when config.toml does not say.
 const DefaultClipboardClear = 30 * time.Second
 
-// FileConfig is what config.toml says. Every field is optional; the zero
+// File is what config.toml says. Every field is optional; the zero
 // value is "nothing configured".
 //
 //	[keyring]
@@ -51,7 +51,7 @@ const DefaultClipboardClear = 30 * time.Second
 //	preset = "dressipi"
 //	base_url = "https://api.shop.example"
 //	client_id = "abc123"
-type FileConfig struct {
+type File struct {
 	Keyring   KeyringConfig             `toml:"keyring"`
 	Refresh   RefreshConfig             `toml:"refresh"`
 	Clipboard ClipboardConfig           `toml:"clipboard"`
@@ -149,31 +149,31 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // preset = "..." instead).
 var builtinIDs = []string{flow.PresetWarhorn, flow.PresetDressipi, flow.PresetGeneric, "custom", "oidc"}
 
-// LoadConfig reads dir/config.toml. A missing file gives the zero
-// FileConfig and no error. A malformed file, an unknown key (most likely a
+// Load reads dir/config.toml. A missing file gives the zero
+// File and no error. A malformed file, an unknown key (most likely a
 // typo), a value of the wrong type or an impossible setting is an error
-// wrapping ErrConfigFile that names the file and, where the TOML parser
+// wrapping ErrFile that names the file and, where the TOML parser
 // knows it, the line.
-func LoadConfig(dir string) (FileConfig, error) {
-	path := filepath.Join(dir, ConfigFile)
+func Load(dir string) (File, error) {
+	path := filepath.Join(dir, FileName)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return FileConfig{}, nil
+		return File{}, nil
 	}
 	if err != nil {
-		return FileConfig{}, fmt.Errorf("%w: cannot read %s: %v", ErrConfigFile, path, errors.Unwrap(err))
+		return File{}, fmt.Errorf("%w: cannot read %s: %v", ErrFile, path, errors.Unwrap(err))
 	}
-	c, err := ParseConfig(string(data))
+	c, err := Parse(string(data))
 	if err != nil {
-		return FileConfig{}, fmt.Errorf("%s: %w", path, err)
+		return File{}, fmt.Errorf("%s: %w", path, err)
 	}
 	c.Path = path
 	return c, nil
 }
 
-// ParseConfig parses the text of a config.toml (see LoadConfig).
-func ParseConfig(text string) (FileConfig, error) {
-	var c FileConfig
+// Parse parses the text of a config.toml (see Load).
+func Parse(text string) (File, error) {
+	var c File
 	md, err := toml.Decode(text, &c)
 	if err != nil {
 		var pe toml.ParseError
@@ -184,37 +184,37 @@ func ParseConfig(text string) (FileConfig, error) {
 			}
 			if secretKey(pe.LastKey) {
 				// The parser's message may quote the value, which may be a secret.
-				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): not valid TOML (a string value needs quotes); secrets never go in config.toml", ErrConfigFile, pe.Position.Line, flow.Clean(pe.LastKey))
+				return File{}, fmt.Errorf("%w: line %d (key %s): not valid TOML (a string value needs quotes); secrets never go in config.toml", ErrFile, pe.Position.Line, termtext.Clean(pe.LastKey))
 			}
 			if pe.LastKey != "" {
-				return FileConfig{}, fmt.Errorf("%w: line %d (key %s): %s", ErrConfigFile, pe.Position.Line, flow.Clean(pe.LastKey), flow.Clean(msg))
+				return File{}, fmt.Errorf("%w: line %d (key %s): %s", ErrFile, pe.Position.Line, termtext.Clean(pe.LastKey), termtext.Clean(msg))
 			}
-			return FileConfig{}, fmt.Errorf("%w: line %d: %s", ErrConfigFile, pe.Position.Line, flow.Clean(msg))
+			return File{}, fmt.Errorf("%w: line %d: %s", ErrFile, pe.Position.Line, termtext.Clean(msg))
 		}
-		return FileConfig{}, fmt.Errorf("%w: %s", ErrConfigFile, flow.Clean(err.Error()))
+		return File{}, fmt.Errorf("%w: %s", ErrFile, termtext.Clean(err.Error()))
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, 0, len(und))
 		for _, k := range und {
 			keys = append(keys, k.String())
 		}
-		return FileConfig{}, fmt.Errorf("%w: unknown setting %s (check the spelling; README.md lists the settings)", ErrConfigFile, flow.Clean(strings.Join(keys, ", ")))
+		return File{}, fmt.Errorf("%w: unknown setting %s (check the spelling; README.md lists the settings)", ErrFile, termtext.Clean(strings.Join(keys, ", ")))
 	}
 	if err := c.check(); err != nil {
-		return FileConfig{}, err
+		return File{}, err
 	}
 	return c, nil
 }
 
-func (c FileConfig) check() error {
+func (c File) check() error {
 	var errs []error
 	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfigFile}, a...)...))
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrFile}, a...)...))
 	}
 	switch c.Keyring.Backend {
 	case "", "keychain", "wincred", "secret-service", "kwallet", "pass", "keyctl", "file":
 	default:
-		bad("[keyring] backend %q is not one of keychain, wincred, secret-service, kwallet, pass, keyctl, file", flow.Clean(c.Keyring.Backend))
+		bad("[keyring] backend %q is not one of keychain, wincred, secret-service, kwallet, pass, keyctl, file", termtext.Clean(c.Keyring.Backend))
 	}
 	r := c.Refresh
 	if r.Fraction < 0 || r.Fraction >= 1 {
@@ -228,13 +228,13 @@ func (c FileConfig) check() error {
 	}
 	for _, name := range c.providerNames() {
 		pc := c.Providers[name]
-		if !isName(name) {
-			bad("[providers.%s]: a provider name uses letters, digits, '.', '_' and '-' (at most 64)", flow.Clean(name))
+		if !flow.IsName(name) {
+			bad("[providers.%s]: a provider name uses letters, digits, '.', '_' and '-' (at most 64)", termtext.Clean(name))
 			continue
 		}
 		for _, b := range builtinIDs {
 			if strings.EqualFold(name, b) {
-				bad("[providers.%s] redeclares a built-in provider: give it another name and write preset = %q", flow.Clean(name), flow.PresetGeneric)
+				bad("[providers.%s] redeclares a built-in provider: give it another name and write preset = %q", termtext.Clean(name), flow.PresetGeneric)
 			}
 		}
 		if _, err := pc.resolve(name); err != nil {
@@ -244,7 +244,7 @@ func (c FileConfig) check() error {
 	return errors.Join(errs...)
 }
 
-func (c FileConfig) providerNames() []string {
+func (c File) providerNames() []string {
 	names := make([]string, 0, len(c.Providers))
 	for n := range c.Providers {
 		names = append(names, n)
@@ -253,16 +253,10 @@ func (c FileConfig) providerNames() []string {
 	return names
 }
 
-// Policy returns the refresh policy config.toml asks for; fields it leaves
-// out are zero (the Store then uses its defaults).
-func (c FileConfig) Policy() Policy {
-	return Policy{Fraction: c.Refresh.Fraction, Min: c.Refresh.Min.D(), Max: c.Refresh.Max.D()}
-}
-
 // ClipboardClear is how long a copied token stays on the clipboard: 30 s
 // unless config.toml says otherwise; negative means never clear (what
 // clear_seconds = 0 asks for).
-func (c FileConfig) ClipboardClear() time.Duration {
+func (c File) ClipboardClear() time.Duration {
 	cs := c.Clipboard.ClearSeconds
 	switch {
 	case cs == nil:
@@ -275,7 +269,7 @@ func (c FileConfig) ClipboardClear() time.Duration {
 
 // ProviderList returns the providers config.toml declares, resolved (see
 // Provider), sorted by name.
-func (c FileConfig) ProviderList() []flow.Provider {
+func (c File) ProviderList() []flow.Provider {
 	out := make([]flow.Provider, 0, len(c.Providers))
 	for _, n := range c.providerNames() {
 		if p, err := c.Providers[n].resolve(n); err == nil {
@@ -289,7 +283,7 @@ func (c FileConfig) ProviderList() []flow.Provider {
 // sensitive), with its preset applied and defaults filled in. Endpoints of a
 // provider declared by issuer alone are still empty: OpenID Connect
 // discovery (flow/exchange) fills them in when an account is linked.
-func (c FileConfig) Provider(name string) (flow.Provider, bool) {
+func (c File) Provider(name string) (flow.Provider, bool) {
 	pc, ok := c.Providers[name]
 	if !ok {
 		return flow.Provider{}, false
@@ -304,7 +298,7 @@ func (c FileConfig) Provider(name string) (flow.Provider, bool) {
 // resolve turns a [providers.NAME] table into a provider.
 func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
 	fail := func(format string, a ...any) (flow.Provider, error) {
-		return flow.Provider{}, fmt.Errorf("%w: [providers.%s] "+format, append([]any{ErrConfigFile, flow.Clean(name)}, a...)...)
+		return flow.Provider{}, fmt.Errorf("%w: [providers.%s] "+format, append([]any{ErrFile, termtext.Clean(name)}, a...)...)
 	}
 	var base flow.Provider
 	preset := strings.ToLower(strings.TrimSpace(pc.Preset))
@@ -324,10 +318,10 @@ func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
 		}
 	}
 	if !found {
-		return fail("preset %q is not a built-in provider (warhorn, dressipi, generic)", flow.Clean(pc.Preset))
+		return fail("preset %q is not a built-in provider (warhorn, dressipi, generic)", termtext.Clean(pc.Preset))
 	}
 	if pc.ID != "" && pc.ID != name {
-		return fail("id %q differs from the table name; leave id out", flow.Clean(pc.ID))
+		return fail("id %q differs from the table name; leave id out", termtext.Clean(pc.ID))
 	}
 
 	q := pc.Provider
@@ -380,35 +374,18 @@ func (pc ProviderConfig) resolve(name string) (flow.Provider, error) {
 		p.Scopes = []string{"openid"}
 	}
 
-	// The checks that do not depend on what `link` adds later (client id,
-	// redirect URI, base URL from the command line, discovery).
-	if err := p.Validate(); err != nil {
-		var keep []error
-		for _, e := range flattenJoined(err) {
-			msg := e.Error()
-			if strings.Contains(msg, "client id") || strings.Contains(msg, "redirect-uri") ||
-				strings.Contains(msg, "base URL") || strings.Contains(msg, "discovery") ||
-				strings.Contains(msg, "needs a ") {
-				continue
-			}
-			keep = append(keep, e)
+	// What link cannot add later (a client id, a redirect URI, a base URL
+	// from the command line, endpoints by discovery) is wrong already.
+	var msgs []string
+	for _, fe := range flow.FieldErrors(p.Validate()) {
+		if !fe.Missing() {
+			msgs = append(msgs, fe.Error())
 		}
-		if len(keep) > 0 {
-			msgs := make([]string, len(keep))
-			for i, e := range keep {
-				msgs[i] = strings.TrimPrefix(e.Error(), flow.ErrConfig.Error()+": ")
-			}
-			return fail("%s", strings.Join(msgs, "; "))
-		}
+	}
+	if len(msgs) > 0 {
+		return fail("%s", strings.Join(msgs, "; "))
 	}
 	return p, nil
-}
-
-func flattenJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 func mergeMap(a, b map[string]string) map[string]string {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -13,6 +13,9 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/config"
+	"github.com/tokenring/tokenring/internal/link"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 type linkFlags struct {
@@ -100,13 +103,8 @@ func newLinkCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// resolveProvider builds the provider from --provider (config.toml first,
-// then the built-in presets) and the other flags.
-func (a *app) resolveProvider(cfg accounts.FileConfig, f linkFlags) (flow.Provider, error) {
-	if strings.TrimSpace(f.provider) == "" {
-		return flow.Provider{}, withHint(exitUsage, errors.New("link needs --provider"),
-			"Run 'tokenring providers' for the list, e.g. --provider warhorn, --provider dressipi or --provider oidc.")
-	}
+// overrides are what the flags give on top of the provider.
+func (f linkFlags) overrides() flow.Overrides {
 	o := flow.Overrides{
 		BaseURL: f.baseURL, Issuer: f.issuer, ClientID: f.clientID, RedirectURI: f.redirectURI,
 		AuthURL: f.authURL, TokenURL: f.tokenURL, RevocationURL: f.revocationURL,
@@ -118,135 +116,112 @@ func (a *app) resolveProvider(cfg accounts.FileConfig, f linkFlags) (flow.Provid
 	case f.clientCredentials:
 		o.Grant = flow.GrantClientCredentials
 	}
-	if p, ok := cfg.Provider(f.provider); ok {
-		if p.NeedsBaseURL && p.BaseURL == "" && o.BaseURL == "" {
-			return flow.Provider{}, usageErrorf("provider %s needs the customer's API base URL: give --base-url", p.ID)
-		}
-		return p.With(o), nil
-	}
-	p, err := flow.Preset(f.provider, o)
-	if err != nil {
-		return flow.Provider{}, withCode(exitUsage, err)
-	}
-	return p, nil
+	return o
 }
 
+// link runs internal/link's sequence and renders it on a plain terminal:
+// messages on stderr, the paste read from stdin.
 func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 	if err := checkName(name); err != nil {
 		return err
+	}
+	if strings.TrimSpace(f.provider) == "" {
+		return withHint(ExitUsage, errors.New("link needs --provider"),
+			"Run 'tokenring providers' for the list, e.g. --provider warhorn, --provider dressipi or --provider oidc.")
 	}
 	st, cfg, err := a.openStore(true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Account(name); err == nil {
-		return withHint(exitExists, fmt.Errorf("an account named %s already exists", name),
+	l := &link.Linker{Store: st, Exchanger: a.exchanger, Providers: cfg.ProviderList(), Now: a.now, Progress: a.linkProgress}
+	plan, err := l.Plan(ctx, link.Request{Name: name, Provider: f.provider, Overrides: f.overrides(), NoListen: f.noListen})
+	if errors.Is(err, accounts.ErrExists) {
+		return withHint(ExitExists, fmt.Errorf("an account named %s already exists", name),
 			fmt.Sprintf("Remove it first ('tokenring remove %s') or choose another name.", name))
-	} else if !errors.Is(err, accounts.ErrNotFound) {
-		return err
 	}
-	p, err := a.resolveProvider(cfg, f)
 	if err != nil {
 		return err
 	}
-	if p.Issuer != "" {
-		fmt.Fprintf(a.stderr, "Reading the OpenID Connect configuration of %s ...\n", flow.Clean(p.Issuer))
-		if p, err = a.exchanger.Discover(ctx, p.Issuer, p); err != nil {
-			return err
-		}
-	}
-	p = p.WithDefaults()
-	if err := p.Validate(); err != nil {
-		return withCode(exitUsage, err)
-	}
-
+	p := plan.Provider
+	need := plan.Needs()
 	var sec flow.Secrets
-	secretNeed := p.ClientSecret
-	if p.Grant == flow.GrantClientCredentials {
-		secretNeed = flow.NeedRequired
-	}
-	if sec.ClientSecret, err = a.secret(envClientSecret, p.ID, secretNeed); err != nil {
+	if sec.ClientSecret, err = a.secret(config.EnvClientSecret, p.ID, need.ClientSecret); err != nil {
 		return err
 	}
-	if p.APIKeyHeader != "" {
-		if sec.APIKey, err = a.secret(envAPIKey, p.ID, flow.NeedRequired); err != nil {
+	if need.APIKey {
+		if sec.APIKey, err = a.secret(config.EnvAPIKey, p.ID, flow.NeedRequired); err != nil {
 			return err
 		}
 	}
 	// A wrong passphrase must show now, before a single-use code is spent.
-	if err := a.unlock(ctx, st); err != nil {
+	if err := plan.Ready(ctx, sec); err != nil {
 		return err
 	}
 
-	var tok *flow.Token
-	switch p.Grant {
-	case flow.GrantClientCredentials:
-		fmt.Fprintf(a.stderr, "Getting an application token from %s by client credentials ...\n", providerLabel(p))
-		tok, err = a.exchanger.ClientCredentials(ctx, p, sec)
-	case flow.GrantDeviceCode:
-		tok, err = a.linkDevice(ctx, name, p, sec)
-	default:
-		tok, p, err = a.linkCode(ctx, name, p, sec, f)
+	step, err := plan.Start(ctx)
+	var res *link.Result
+	if err == nil {
+		switch s := step.(type) {
+		case *link.Issued:
+			res = s.Result
+		case *link.Device:
+			res, err = a.linkDevice(ctx, name, s)
+		case *link.Authorize:
+			res, err = a.linkCode(ctx, name, s)
+		}
 	}
 	if err != nil {
 		return a.linkFailed(name, err)
 	}
-	if tok == nil || tok.AccessToken == "" {
-		return withCode(exitProvider, errors.New("the provider answered without an access token"))
-	}
-
-	acct, item := accounts.Linked(name, p, sec, *tok, a.now())
-	if err := st.Add(ctx, acct, item); err != nil {
+	if _, err := plan.Save(ctx, res); err != nil {
 		return fmt.Errorf("the token was issued but could not be stored: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "Linked %s (%s): %s; %s.\n", name, providerLabel(p), expiryPhrase(tok.Expiry, a.now()), refreshPhrase(tok))
+	fmt.Fprintf(a.stderr, "Linked %s (%s): %s; %s.\n", name, res.Provider.Label(), expiryPhrase(res.Token.Expiry, a.now()), refreshPhrase(&res.Token))
+	if res.OfflineDenied() {
+		fmt.Fprintf(a.stderr, "tokenring: warning: offline_access was asked for but not granted, so there is no refresh token: link %s again when its token expires (check the client's settings at the provider)\n", name)
+	}
 	fmt.Fprintf(a.stderr, "Get its token with: tokenring token %s\n", name)
 	return nil
+}
+
+// linkProgress says what a slow step is doing.
+func (a *app) linkProgress(e link.Event) {
+	switch e.Kind {
+	case link.EventDiscover:
+		fmt.Fprintf(a.stderr, "Reading the OpenID Connect configuration of %s ...\n", termtext.Clean(e.Detail))
+	case link.EventExchange:
+		fmt.Fprintf(a.stderr, "Exchanging the code with %s ...\n", e.Detail)
+	case link.EventClientCredentials:
+		fmt.Fprintf(a.stderr, "Getting an application token from %s by client credentials ...\n", e.Detail)
+	}
 }
 
 // linkFailed adds the "start over" advice: a failed exchange is never retried.
 func (a *app) linkFailed(name string, err error) error {
 	code := exitCode(err)
-	if code == exitInterrupted {
+	if code == ExitInterrupted {
 		return err
 	}
 	hint := fmt.Sprintf("Nothing was stored. Run 'tokenring link %s ...' again to start a fresh authorization.", name)
 	return &codedError{code: code, err: err, hint: hint}
 }
 
-// linkCode runs the authorization-code flow: print the URL, then take the
-// first of the pasted code (stdin) and the loopback capture.
-func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec flow.Secrets, f linkFlags) (*flow.Token, flow.Provider, error) {
-	req, err := flow.StartAuth(p)
-	if err != nil {
-		return nil, p, withCode(exitUsage, err)
-	}
-	var capture flow.Capture
-	if !f.noListen && flow.IsLoopbackRedirect(req.RedirectURI) {
-		c, lerr := a.exchanger.ListenLoopback(req)
-		if lerr != nil {
-			fmt.Fprintf(a.stderr, "Note: %s; paste the code instead.\n", flow.Clean(lerr.Error()))
-		} else {
-			capture = c
-			defer c.Close()
-			if c.RedirectURI() != req.RedirectURI {
-				if req, err = req.WithRedirectURI(c.RedirectURI()); err != nil {
-					return nil, p, err
-				}
-			}
-		}
-	}
-	p = req.Provider
-
+// linkCode shows the authorization URL, then takes the first of the pasted
+// code (stdin) and the loopback capture, and redeems it.
+func (a *app) linkCode(ctx context.Context, name string, s *link.Authorize) (*link.Result, error) {
+	defer s.Close()
 	w := a.stderr
+	if s.ListenErr != nil {
+		fmt.Fprintf(w, "Note: %s; paste the code instead.\n", termtext.Clean(s.ListenErr.Error()))
+	}
 	fmt.Fprintf(w, "To link %s, open this address in a browser and approve the access:\n\n", name)
-	fmt.Fprintf(w, "  %s\n\n", req.URL)
+	fmt.Fprintf(w, "  %s\n\n", s.URL)
 	switch {
-	case capture != nil:
-		fmt.Fprintf(w, "tokenring is listening on %s and takes the code when the browser comes back.\n", capture.RedirectURI())
+	case s.Listening != "":
+		fmt.Fprintf(w, "tokenring is listening on %s and takes the code when the browser comes back.\n", s.Listening)
 		fmt.Fprintln(w, "Or paste the code, or the whole address the browser landed on, and press Enter:")
-	case req.RedirectURI == flow.OOBRedirectURI || req.RedirectURI == flow.DressipiRedirectURI:
+	case s.OOB:
 		fmt.Fprintln(w, "The provider then shows a code. Paste it here and press Enter:")
 	default:
 		fmt.Fprintln(w, "The browser then lands on your redirect address (the page may not load; that is fine).")
@@ -263,29 +238,25 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 		lines <- pasted{s, err}
 	}()
 	var pastes <-chan pasted = lines
-	var captured <-chan flow.CaptureResult
-	if capture != nil {
-		captured = capture.Result()
-	}
+	captured := s.Captured()
 
-	var code string
-	for code == "" {
+	for {
 		select {
 		case <-ctx.Done():
-			return nil, p, ctx.Err()
+			return nil, ctx.Err()
 		case r, ok := <-captured:
 			if !ok {
 				captured = nil
 				if pastes == nil {
-					return nil, p, withCode(exitNotAuthd, errors.New("the loopback listener stopped and nothing was pasted"))
+					return nil, withCode(ExitNotAuthd, errors.New("the loopback listener stopped and nothing was pasted"))
 				}
 				continue
 			}
 			if r.Err != nil {
-				return nil, p, r.Err
+				return nil, r.Err
 			}
 			fmt.Fprintln(w, "Received the code from the browser.")
-			code = r.Code
+			return s.Redeem(ctx, r.Code)
 		case l := <-pastes:
 			if l.err != nil && strings.TrimSpace(l.text) == "" {
 				if captured != nil {
@@ -296,38 +267,33 @@ func (a *app) linkCode(ctx context.Context, name string, p flow.Provider, sec fl
 					continue
 				}
 				if errors.Is(l.err, io.EOF) {
-					return nil, p, withCode(exitNotAuthd, errors.New("nothing was pasted (standard input ended)"))
+					return nil, withCode(ExitNotAuthd, errors.New("nothing was pasted (standard input ended)"))
 				}
-				return nil, p, fmt.Errorf("reading the pasted code: %w", l.err)
+				return nil, fmt.Errorf("reading the pasted code: %w", l.err)
 			}
-			if code, err = req.ReadPaste(l.text); err != nil {
-				return nil, p, err
+			code, err := s.Code(l.text)
+			if err != nil {
+				return nil, err
 			}
+			return s.Redeem(ctx, code)
 		}
 	}
-	fmt.Fprintf(w, "Exchanging the code with %s ...\n", providerLabel(p))
-	tok, err := a.exchanger.Exchange(ctx, req, sec, code)
-	return tok, p, err
 }
 
-// linkDevice runs the device authorization grant (RFC 8628).
-func (a *app) linkDevice(ctx context.Context, name string, p flow.Provider, sec flow.Secrets) (*flow.Token, error) {
-	d, err := a.exchanger.StartDevice(ctx, p, sec)
-	if err != nil {
-		return nil, err
-	}
+// linkDevice shows the device code and waits for the approval (RFC 8628).
+func (a *app) linkDevice(ctx context.Context, name string, d *link.Device) (*link.Result, error) {
 	w := a.stderr
 	fmt.Fprintf(w, "To link %s, open this address on any device:\n\n  %s\n\nand enter the code:\n\n  %s\n\n",
-		name, flow.Clean(d.VerificationURI), flow.Clean(d.UserCode))
+		name, termtext.Clean(d.VerificationURI), termtext.Clean(d.UserCode))
 	if d.VerificationURIComplete != "" {
-		fmt.Fprintf(w, "(or open %s, which carries the code)\n", flow.Clean(d.VerificationURIComplete))
+		fmt.Fprintf(w, "(or open %s, which carries the code)\n", termtext.Clean(d.VerificationURIComplete))
 	}
 	if !d.Expiry.IsZero() {
-		fmt.Fprintf(w, "Waiting for approval; the code expires in %s ...\n", humanDuration(d.Expiry.Sub(a.now())))
+		fmt.Fprintf(w, "Waiting for approval; the code expires in %s ...\n", termtext.Duration(d.Expiry.Sub(a.now())))
 	} else {
 		fmt.Fprintln(w, "Waiting for approval ...")
 	}
-	return a.exchanger.PollDevice(ctx, p, sec, d)
+	return d.Wait(ctx)
 }
 
 // readLine reads one line (without its end) of at most max bytes.
@@ -343,7 +309,7 @@ func readLine(r io.Reader, max int) (string, error) {
 			return strings.TrimSuffix(b.String(), "\r"), nil
 		}
 		if b.Len() >= max {
-			return "", withCode(exitNotAuthd, fmt.Errorf("%w: the pasted line is longer than %d bytes", flow.ErrNotACode, max-1))
+			return "", withCode(ExitNotAuthd, fmt.Errorf("%w: the pasted line is longer than %d bytes", flow.ErrNotACode, max-1))
 		}
 		b.WriteByte(c)
 	}
@@ -357,7 +323,7 @@ func expiryPhrase(exp, now time.Time) string {
 	if d <= 0 {
 		return "the token has expired"
 	}
-	return "the token expires in " + humanDuration(d)
+	return "the token expires in " + termtext.Duration(d)
 }
 
 func refreshPhrase(t *flow.Token) string {
@@ -368,28 +334,4 @@ func refreshPhrase(t *flow.Token) string {
 		return "there is no refresh token: link it again when it expires"
 	}
 	return "no refresh token is needed"
-}
-
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		m, s := int(d.Minutes()), int(d.Seconds())%60
-		if s == 0 {
-			return fmt.Sprintf("%dm", m)
-		}
-		return fmt.Sprintf("%dm %ds", m, s)
-	case d < 48*time.Hour:
-		h, m := int(d.Hours()), int(d.Minutes())%60
-		if m == 0 {
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh %dm", h, m)
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,16 +14,8 @@ import (
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/flow/exchange"
+	"github.com/tokenring/tokenring/internal/config"
 	"github.com/tokenring/tokenring/ui"
-)
-
-// Environment variables (DESIGN.md, "The outside surface").
-const (
-	envHome         = "TOKENRING_HOME"
-	envKeyring      = "TOKENRING_KEYRING"
-	envPassphrase   = "TOKENRING_PASSPHRASE"
-	envClientSecret = "TOKENRING_CLIENT_SECRET"
-	envAPIKey       = "TOKENRING_API_KEY"
 )
 
 // app is what the commands share: the standard streams, the environment and
@@ -33,7 +24,10 @@ const (
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	getenv         func(string) string
+	// env is tokenring's environment, read once (config.ReadEnv); getenv
+	// reads the rest (TMUX, DISPLAY, NO_COLOR, ...) for the UI.
+	env    config.Env
+	getenv func(string) string
 	// openTTY opens the controlling terminal for masked prompts; it works
 	// when stdin is a pipe carrying the pasted code.
 	openTTY func() (terminal, error)
@@ -48,9 +42,8 @@ type app struct {
 // ui.Backend, so the same value drives the TUI).
 type store interface {
 	ui.Backend
-	Status(a accounts.Account, now time.Time) accounts.Status
-	RefreshDue(a accounts.Account) time.Time
 	Account(name string) (accounts.Account, error)
+	Writable(ctx context.Context) error
 	Close() error
 }
 
@@ -66,7 +59,7 @@ func openAccounts(c accounts.Config) (store, error) {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
 	return &app{
-		stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv,
+		stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, env: config.ReadEnv(getenv),
 		openTTY:   openDevTTY,
 		exchanger: exchange.New(),
 		now:       time.Now,
@@ -105,57 +98,42 @@ func (t devTTY) ReadSecret() (string, error) {
 	return string(b), err
 }
 
-// configDir is $TOKENRING_HOME, else $XDG_CONFIG_HOME/tokenring, else the
-// OS config directory (os.UserConfigDir) + /tokenring.
-func (a *app) configDir() (string, error) {
-	if d := a.getenv(envHome); d != "" {
-		return filepath.Abs(d)
-	}
-	if x := a.getenv("XDG_CONFIG_HOME"); x != "" && filepath.IsAbs(x) {
-		return filepath.Join(x, "tokenring"), nil
-	}
-	d, err := os.UserConfigDir()
+func (a *app) loadConfig() (string, config.File, error) {
+	dir, err := a.env.Dir()
 	if err != nil {
-		return "", usageErrorf("cannot find a config directory (%v): set %s", err, envHome)
+		return "", config.File{}, withCode(ExitUsage, err)
 	}
-	return filepath.Join(d, "tokenring"), nil
-}
-
-func (a *app) loadConfig() (string, accounts.FileConfig, error) {
-	dir, err := a.configDir()
+	cfg, err := config.Load(dir)
 	if err != nil {
-		return "", accounts.FileConfig{}, err
-	}
-	cfg, err := accounts.LoadConfig(dir)
-	if err != nil {
-		return "", accounts.FileConfig{}, withCode(exitUsage, err)
+		return "", config.File{}, withCode(ExitUsage, err)
 	}
 	return dir, cfg, nil
+}
+
+// policy is the refresh policy config.toml asks for (zero fields: the
+// store's defaults).
+func policy(cfg config.File) accounts.Policy {
+	r := cfg.Refresh
+	return accounts.Policy{Fraction: r.Fraction, Min: r.Min.D(), Max: r.Max.D()}
 }
 
 // openStore opens the account store. prompt says whether the file
 // backend's passphrase may be asked for on the terminal (the CLI); the TUI
 // asks in its own prompt instead.
-func (a *app) openStore(prompt bool) (store, accounts.FileConfig, error) {
+func (a *app) openStore(prompt bool) (store, config.File, error) {
 	dir, cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, cfg, err
 	}
-	backend, source := a.getenv(envKeyring), envKeyring
-	if backend == "" && cfg.Keyring.Backend != "" {
-		backend, source = cfg.Keyring.Backend, "config.toml"
-	}
-	if backend == "" {
-		source = ""
-	}
+	backend, source := a.env.Backend(cfg)
 	c := accounts.Config{
 		Dir:           dir,
 		Backend:       backend,
 		BackendSource: source,
 		Exchanger:     a.exchanger,
 		Now:           a.now,
-		Policy:        cfg.Policy(),
-		Getenv:        a.getenv,
+		Policy:        policy(cfg),
+		EnvPassphrase: a.env.Passphrase,
 	}
 	if prompt {
 		c.Passphrase = a.passphrase
@@ -171,12 +149,12 @@ func (a *app) openStore(prompt bool) (store, accounts.FileConfig, error) {
 // TOKENRING_PASSPHRASE, else a prompt on the terminal with echo off (asked
 // twice when the store says the keyring is new). Never argv.
 func (a *app) passphrase(prompt string) (string, error) {
-	if p := a.getenv(envPassphrase); p != "" {
+	if p := a.env.Passphrase; p != "" {
 		return p, nil
 	}
 	t, err := a.openTTY()
 	if err != nil {
-		return "", fmt.Errorf("%w: set %s, or run tokenring in a terminal to be asked", accounts.ErrLocked, envPassphrase)
+		return "", fmt.Errorf("%w: set %s, or run tokenring in a terminal to be asked", accounts.ErrLocked, config.EnvPassphrase)
 	}
 	defer t.Close()
 	if prompt == "" {
@@ -211,8 +189,8 @@ func isNewKeyringPrompt(prompt string) bool {
 // secret returns a secret the provider needs: from the environment variable
 // env, else a masked prompt on the terminal. A secret is never a flag.
 func (a *app) secret(env, what string, need flow.Need) (string, error) {
-	if v := a.getenv(env); v != "" {
-		return strings.TrimSpace(v), nil
+	if v := a.envSecret(env); v != "" {
+		return v, nil
 	}
 	if need == flow.NeedNone || need == "" {
 		return "", nil
@@ -220,7 +198,7 @@ func (a *app) secret(env, what string, need flow.Need) (string, error) {
 	t, err := a.openTTY()
 	if err != nil {
 		if need == flow.NeedRequired {
-			return "", withHint(exitUsage, fmt.Errorf("%s needs %s, and there is no terminal to ask for it", what, strings.ToLower(envLabel(env))),
+			return "", withHint(ExitUsage, fmt.Errorf("%s needs %s, and there is no terminal to ask for it", what, strings.ToLower(envLabel(env))),
 				fmt.Sprintf("Set %s in the environment (secrets are never command-line flags).", env))
 		}
 		return "", nil
@@ -242,38 +220,25 @@ func (a *app) secret(env, what string, need flow.Need) (string, error) {
 	return v, nil
 }
 
+// envSecret is the value of a secret variable, read once at start-up.
+func (a *app) envSecret(env string) string {
+	switch env {
+	case config.EnvClientSecret:
+		return a.env.ClientSecret
+	case config.EnvAPIKey:
+		return a.env.APIKey
+	}
+	return ""
+}
+
 func envLabel(env string) string {
 	switch env {
-	case envClientSecret:
+	case config.EnvClientSecret:
 		return "Client secret"
-	case envAPIKey:
+	case config.EnvAPIKey:
 		return "API key"
 	}
 	return "Secret"
-}
-
-// unlock makes sure the store can write secrets before a single-use code
-// is spent: a wrong passphrase must fail now, not after the exchange.
-func (a *app) unlock(ctx context.Context, st store) error {
-	info := st.Backend()
-	if !info.Locked {
-		return nil
-	}
-	prompt := "Keyring passphrase"
-	if info.New {
-		prompt = "Choose a passphrase for the new keyring"
-	}
-	p, err := a.passphrase(prompt)
-	if err != nil {
-		return err
-	}
-	if err := st.Unlock(ctx, p); err != nil {
-		if a.getenv(envPassphrase) != "" {
-			return fmt.Errorf("%s: %w", envPassphrase, err)
-		}
-		return err
-	}
-	return nil
 }
 
 // isTerminal reports whether r and w are both terminals (for the TUI).

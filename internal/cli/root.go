@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 const rootLong = `tokenring keeps OAuth 2.0 tokens for your accounts: it links an account by
@@ -42,7 +43,7 @@ func newRootCmd(a *app) *cobra.Command {
 				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 					hint = fmt.Sprintf("Did you mean %q? %s", s[0], hint)
 				}
-				return withHint(exitUsage, fmt.Errorf("unknown command %q", flow.Clean(args[0])), hint)
+				return withHint(ExitUsage, fmt.Errorf("unknown command %q", termtext.Clean(args[0])), hint)
 			}
 			return nil
 		},
@@ -56,7 +57,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return withHint(exitUsage, err, fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath()))
+		return withHint(ExitUsage, err, fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath()))
 	})
 	root.AddCommand(
 		newDemoCmd(a),
@@ -89,9 +90,9 @@ func exactArgs(n int, names ...string) cobra.PositionalArgs {
 		what := strings.Join(names, " ")
 		hint := fmt.Sprintf("Usage: %s. Run '%s --help' for more.", cmd.UseLine(), cmd.CommandPath())
 		if len(args) < n {
-			return withHint(exitUsage, fmt.Errorf("%s needs %s", cmd.CommandPath(), what), hint)
+			return withHint(ExitUsage, fmt.Errorf("%s needs %s", cmd.CommandPath(), what), hint)
 		}
-		return withHint(exitUsage, fmt.Errorf("%s takes %s only, got %d arguments", cmd.CommandPath(), what, len(args)), hint)
+		return withHint(ExitUsage, fmt.Errorf("%s takes %s only, got %d arguments", cmd.CommandPath(), what, len(args)), hint)
 	}
 }
 
@@ -99,16 +100,9 @@ func exactArgs(n int, names ...string) cobra.PositionalArgs {
 // (such as an authorization code) is spent.
 func checkName(name string) error {
 	if accounts.ValidName(name) != nil {
-		return withCode(exitUsage, fmt.Errorf("account name %q: account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", flow.Clean(truncate(name, 70))))
+		return withCode(ExitUsage, fmt.Errorf("account name %q: account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", termtext.Snippet(name, 70)))
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // completeAccounts completes account names from the index (no passphrase).
@@ -128,7 +122,7 @@ func (a *app) completeAccounts(cmd *cobra.Command, args []string, toComplete str
 	var out []string
 	for _, ac := range accts {
 		if strings.HasPrefix(ac.Name, toComplete) {
-			out = append(out, ac.Name+"\t"+providerLabel(ac.Provider))
+			out = append(out, ac.Name+"\t"+ac.Provider.Label())
 		}
 	}
 	sort.Strings(out)
@@ -153,14 +147,4 @@ func (a *app) completeProviders(cmd *cobra.Command, args []string, toComplete st
 		}
 	}
 	return keep, cobra.ShellCompDirectiveNoFileComp
-}
-
-func providerLabel(p flow.Provider) string {
-	if p.ID != "" {
-		return p.ID
-	}
-	if p.DisplayName != "" {
-		return p.DisplayName
-	}
-	return "custom"
 }
