@@ -70,12 +70,30 @@ var importRules = []importRule{
 		Forbidden: append([]string{mod + "accounts", mod + "ui", mod + "internal/link", mod + "internal/cli", "net/http"},
 			charm...),
 	},
+	{
+		Why: "a screen never reaches into another: each ui screen package sees the rest of the TUI only through ui/common " +
+			"(and the root cannot be imported back: Go refuses the cycle)",
+		Pkgs:      []string{"./ui/common/...", "./ui/refresh", "./ui/list", "./ui/detail", "./ui/wizard", "./ui/dialog"},
+		Forbidden: uiScreens,
+	},
+	{
+		Why:       "the background refresh scheduler is pure state (the root runs the refreshes): no Bubble Tea",
+		Pkgs:      []string{"./ui/refresh"},
+		Forbidden: charm,
+	},
 }
 
-// violations returns "pkg -> dep" for each forbidden dependency in deps.
+// uiScreens are the TUI's screen packages (one package a screen; dialog holds the small ones).
+var uiScreens = []string{mod + "ui/list", mod + "ui/detail", mod + "ui/wizard", mod + "ui/dialog"}
+
+// violations returns "pkg -> dep" for each forbidden dependency in deps
+// (go list -deps lists pkg itself: that is not a dependency).
 func violations(pkg string, deps []string, forbidden []string) []string {
 	var out []string
 	for _, d := range deps {
+		if d == pkg {
+			continue
+		}
 		for _, f := range forbidden {
 			if d == f || strings.HasPrefix(d, f+"/") {
 				out = append(out, pkg+" -> "+d)
@@ -181,6 +199,8 @@ func TestViolationsCatchesBrokenRules(t *testing.T) {
 		{6, []string{"charm.land/bubbletea/v2"}, "charm.land/bubbletea/v2"},
 		{7, []string{mod + "accounts"}, "accounts"},
 		{7, []string{"net/http"}, "net/http"},
+		{8, []string{mod + "ui/common", mod + "ui/wizard"}, "ui/wizard"},
+		{9, []string{"charm.land/bubbletea/v2"}, "charm.land/bubbletea/v2"},
 	}
 	for _, tc := range cases {
 		v := violations("x", tc.deps, importRules[tc.rule].Forbidden)

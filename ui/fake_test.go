@@ -378,6 +378,45 @@ func loadedFromStore(t testing.TB, s Backend) tea.Msg {
 	return loadedMsg{accts: a, backend: s.Backend()}
 }
 
+// settle sends msg to m and runs the Cmds it answers with as Bubble Tea
+// would, feeding their messages back until there are none left. A Cmd that
+// has not answered after 100 ms (the 1 Hz tick) is dropped.
+func settle(t testing.TB, m *Model, msg tea.Msg) {
+	t.Helper()
+	queue := []tea.Msg{msg}
+	for n := 0; len(queue) > 0; n++ {
+		if n > 1000 {
+			t.Fatal("the model does not settle")
+		}
+		_, cmd := m.Update(queue[0])
+		queue = append(queue[1:], runCmd(cmd)...)
+	}
+}
+
+func runCmd(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	select {
+	case msg := <-ch:
+		switch msg := msg.(type) {
+		case nil:
+			return nil
+		case tea.BatchMsg:
+			var out []tea.Msg
+			for _, c := range msg {
+				out = append(out, runCmd(c)...)
+			}
+			return out
+		}
+		return []tea.Msg{msg}
+	case <-time.After(100 * time.Millisecond):
+		return nil
+	}
+}
+
 func bgMsg(dark bool) tea.Msg {
 	if dark {
 		return tea.BackgroundColorMsg{Color: color.RGBA{0x10, 0x10, 0x10, 0xff}}

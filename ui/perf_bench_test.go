@@ -221,13 +221,13 @@ func BenchmarkRefreshStorm1000(b *testing.B) {
 			select {
 			case msg := <-d.msgs:
 				d.step(msg)
-				maxFlight = max(maxFlight, len(m.refreshing))
+				maxFlight = max(maxFlight, m.sched.Running())
 			case <-deadline:
-				b.Fatalf("the storm did not end: %d refreshing, %d queued", len(m.refreshing), len(m.queued))
+				b.Fatalf("the storm did not end: %d refreshing, %d queued", m.sched.Running(), m.sched.Queued())
 			}
-			if len(m.refreshing) == 0 && len(m.queued) == 0 {
+			if m.sched.Running() == 0 && m.sched.Queued() == 0 {
 				refreshed := 0
-				for _, a := range m.accts {
+				for _, a := range m.board.accts {
 					if !a.LastRefresh.IsZero() {
 						refreshed++
 					}
@@ -251,7 +251,7 @@ func BenchmarkRefreshStorm1000(b *testing.B) {
 			}
 			b.Fatalf("%d token requests for %d accounts; refused: %v", got, n, why)
 		}
-		for _, a := range m.accts {
+		for _, a := range m.board.accts {
 			if a.LastError != "" || a.NeedsRelink {
 				b.Fatalf("%s: %q (needs relink: %v)", a.Name, a.LastError, a.NeedsRelink)
 			}

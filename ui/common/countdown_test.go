@@ -1,4 +1,4 @@
-package ui
+package common
 
 import (
 	"testing"
@@ -15,11 +15,11 @@ func TestCountdownMovesOnEveryWholeSecondTick(t *testing.T) {
 		for _, startFrac := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond, 700 * time.Millisecond} {
 			expiry := base.Add(120*time.Second + expFrac)
 			start := base.Add(startFrac) // first frame, between two ticks
-			prev := countdown(untilWhole(expiry, start))
+			prev := Countdown(UntilWhole(expiry, start))
 			for k := 1; k <= 5; k++ {
 				tick := base.Add(time.Duration(k)*time.Second + 3*time.Millisecond) // handled a little after the whole second
-				got := countdown(untilWhole(expiry, tick))
-				want := countdown(time.Duration(119-k) * time.Second)
+				got := Countdown(UntilWhole(expiry, tick))
+				want := Countdown(time.Duration(119-k) * time.Second)
 				if got == prev || got != want {
 					t.Fatalf("expiry +%s, start +%s: tick %d shows %q after %q, want %q", expFrac, startFrac, k, got, prev, want)
 				}

@@ -1,9 +1,9 @@
-package ui
+package common
 
 import "charm.land/bubbles/v2/key"
 
-// keyMap holds every binding; each screen shows the ones that apply.
-type keyMap struct {
+// KeyMap holds every binding; each screen shows the ones that apply.
+type KeyMap struct {
 	Up, Down, PgUp, PgDown, Top, Bottom       key.Binding
 	Open, Link, Relink, Refresh, Copy, CopyID key.Binding
 	CopyHeader, Remove, Filter, Unlock        key.Binding
@@ -12,11 +12,12 @@ type keyMap struct {
 	Next, Prev, Submit, CopyURL, OpenURL, StartOver key.Binding
 }
 
-func newKeyMap() keyMap {
+// NewKeyMap returns tokenring's keys.
+func NewKeyMap() KeyMap {
 	b := func(keys []string, k, d string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, d))
 	}
-	return keyMap{
+	return KeyMap{
 		Up:         b([]string{"up", "k"}, "↑/k", "up"),
 		Down:       b([]string{"down", "j"}, "↓/j", "down"),
 		PgUp:       b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
@@ -47,45 +48,7 @@ func newKeyMap() keyMap {
 	}
 }
 
-// listHelp is the help of the account list.
-type listHelp struct {
-	k         keyMap
-	empty     bool
-	offerDemo bool
+// KB is a one-key binding for help lines.
+func KB(k, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc))
 }
-
-func (h listHelp) ShortHelp() []key.Binding {
-	if h.empty && h.offerDemo {
-		return []key.Binding{h.k.Link, h.k.Demo, h.k.Help, h.k.Quit}
-	}
-	if h.empty {
-		return []key.Binding{h.k.Link, h.k.Help, h.k.Quit}
-	}
-	return []key.Binding{h.k.Copy, h.k.Refresh, h.k.Open, h.k.Link, h.k.Filter, h.k.Help, h.k.Quit}
-}
-
-func (h listHelp) FullHelp() [][]key.Binding {
-	k := h.k
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PgUp, k.PgDown, k.Top, k.Bottom, k.Filter},
-		{k.Copy, k.CopyID, k.CopyHeader, k.Refresh, k.Open},
-		{k.Link, k.Relink, k.Remove, k.Unlock, k.Help, k.Quit},
-	}
-}
-
-type detailHelp struct{ k keyMap }
-
-func (h detailHelp) ShortHelp() []key.Binding {
-	return []key.Binding{kb("v", "reveal"), kb("c", "copy"), kb("i", "ID token"), kb("h", "header"),
-		kb("r", "refresh"), kb("d", "remove"), kb("esc", "back")}
-}
-
-func (h detailHelp) FullHelp() [][]key.Binding {
-	k := h.k
-	return [][]key.Binding{{k.Up, k.Down, k.PgUp, k.PgDown}, {k.Reveal, k.Copy, k.CopyID, k.CopyHeader}, {k.Refresh, k.Remove, k.Back, k.Quit}}
-}
-
-type bindings []key.Binding
-
-func (b bindings) ShortHelp() []key.Binding  { return b }
-func (b bindings) FullHelp() [][]key.Binding { return [][]key.Binding{b} }

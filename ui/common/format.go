@@ -1,27 +1,29 @@
-package ui
+package common
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
 	"github.com/tokenring/tokenring/internal/termtext"
 )
 
-// countdown is the live countdown's text ("4m 12s"); zero below zero.
-func countdown(d time.Duration) string { return termtext.Duration(max(d, 0)) }
+// Countdown is the live countdown's text ("4m 12s"); zero below zero.
+func Countdown(d time.Duration) string { return termtext.Duration(max(d, 0)) }
 
-// untilWhole is the time from now to t, with t cut to its whole second.
+// UntilWhole is the time from now to t, with t cut to its whole second.
 // The 1 Hz tick fires on whole seconds of the clock, so a countdown to a
 // whole second goes down by one at every tick; to a fractional one it would
 // show its first value for up to two seconds.
-func untilWhole(t, now time.Time) time.Duration {
+func UntilWhole(t, now time.Time) time.Duration {
 	return t.Truncate(time.Second).Sub(now)
 }
 
-// clock formats t relative to now: "15:04" today, "Jan 02" this year, else "2006-01-02".
-func clock(t, now time.Time) string {
+// Clock formats t relative to now: "15:04" today, "Jan 02" this year, else "2006-01-02".
+func Clock(t, now time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
@@ -37,26 +39,26 @@ func clock(t, now time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-// stamp is a full timestamp with its distance from now, for the detail view.
-func stamp(t, now time.Time) string {
+// Stamp is a full timestamp with its distance from now, for the detail view.
+func Stamp(t, now time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	d := untilWhole(t, now)
+	d := UntilWhole(t, now)
 	rel := ""
 	switch {
 	case d > time.Second:
-		rel = "in " + countdown(d)
+		rel = "in " + Countdown(d)
 	case d < -time.Second:
-		rel = countdown(-d) + " ago"
+		rel = Countdown(-d) + " ago"
 	default:
 		rel = "now"
 	}
 	return t.In(now.Location()).Format("2006-01-02 15:04:05 MST") + " (" + rel + ")"
 }
 
-// fit truncates s (plain or styled) to w cells and pads it with spaces to exactly w.
-func fit(s string, w int) string {
+// Fit truncates s (plain or styled) to w cells and pads it with spaces to exactly w.
+func Fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
@@ -71,8 +73,8 @@ func fit(s string, w int) string {
 	return s
 }
 
-// cut truncates without padding.
-func cut(s string, w int) string {
+// Cut truncates without padding.
+func Cut(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
@@ -82,9 +84,9 @@ func cut(s string, w int) string {
 	return s
 }
 
-// wrapText wraps plain text to w cells at spaces (never at hyphens, so
+// WrapText wraps plain text to w cells at spaces (never at hyphens, so
 // names stay whole); a word longer than a line (a URL) is cut into pieces.
-func wrapText(s string, w int) string {
+func WrapText(s string, w int) string {
 	if w < 10 {
 		w = 10
 	}
@@ -126,8 +128,8 @@ func wrapText(s string, w int) string {
 	return strings.Join(out, "\n")
 }
 
-// mask shows the first few characters of a secret and its length.
-func mask(s string) string {
+// Mask shows the first few characters of a secret and its length.
+func Mask(s string) string {
 	if s == "" {
 		return "—"
 	}
@@ -139,9 +141,40 @@ func mask(s string) string {
 	return string(r[:show]) + strings.Repeat("•", 8) + fmt.Sprintf("  (%d chars)", len(r))
 }
 
-func ansiHardwrap(s string, w int) string {
+// Hardwrap breaks s into lines of at most w cells (a token, shown whole).
+func Hardwrap(s string, w int) string {
 	if w < 10 {
 		w = 10
 	}
 	return ansi.Hardwrap(s, w, false)
+}
+
+// WrapIndent wraps s to w cells and indents every line.
+func WrapIndent(s string, w int, indent string) string {
+	return IndentLines(WrapText(s, w), indent)
+}
+
+// IndentLines puts indent before every line of s.
+func IndentLines(s, indent string) string {
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		lines[i] = indent + lines[i]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// LinkLines wraps a URL over lines, each an OSC 8 hyperlink to the whole
+// URL, so a click on any line opens it where the terminal supports links.
+func LinkLines(st lipgloss.Style, href, text string, w int, indent string) string {
+	st = st.Hyperlink(href)
+	lines := strings.Split(WrapText(text, w), "\n")
+	for i, l := range lines {
+		lines[i] = indent + st.Render(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Center places box in the middle of a w-wide area at least h lines high.
+func Center(box string, w, h int) string {
+	return lipgloss.Place(w, max(h, lipgloss.Height(box)), lipgloss.Center, lipgloss.Center, box)
 }

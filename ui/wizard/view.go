@@ -1,15 +1,16 @@
-package ui
+package wizard
 
 import (
 	"strings"
 
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/internal/termtext"
+	"github.com/tokenring/tokenring/ui/common"
 )
 
 var stepNames = []string{"Provider", "Details", "Authorize", "Done"}
 
-func (w *wizard) stepIndex() int {
+func (w *Model) stepIndex() int {
 	switch w.step {
 	case stepPick:
 		return 0
@@ -29,8 +30,9 @@ func (w *wizard) stepIndex() int {
 	return 0
 }
 
-func (w *wizard) view(m *Model, h int) string {
-	th := m.th
+// View renders the current step.
+func (w *Model) View(h int) string {
+	th := w.c.Theme
 	var b strings.Builder
 	// step indicator
 	cur := w.stepIndex()
@@ -49,7 +51,7 @@ func (w *wizard) view(m *Model, h int) string {
 		}
 	}
 	b.WriteString("\n\n")
-	width := m.width - 4
+	width := w.c.Width - 4
 	switch w.step {
 	case stepPick:
 		b.WriteString("  " + th.Bold.Render("Which provider is the account with?") + "\n\n")
@@ -67,10 +69,10 @@ func (w *wizard) view(m *Model, h int) string {
 				num = "  "
 			}
 			b.WriteString("  " + mark + num + title + "\n")
-			b.WriteString("      " + th.Muted.Render(cut(c.desc, width-4)) + "\n")
+			b.WriteString("      " + th.Muted.Render(common.Cut(c.desc, width-4)) + "\n")
 		}
 	case stepFields:
-		b.WriteString("  " + th.Bold.Render(w.ch.title) + th.Muted.Render("  "+cut(w.ch.desc, width-len(w.ch.title)-2)) + "\n\n")
+		b.WriteString("  " + th.Bold.Render(w.ch.title) + th.Muted.Render("  "+common.Cut(w.ch.desc, width-len(w.ch.title)-2)) + "\n\n")
 		const lw = 19
 		for i, f := range w.fields {
 			label := f.label
@@ -84,11 +86,11 @@ func (w *wizard) view(m *Model, h int) string {
 				mark = th.Cursor.Render("▸ ")
 			}
 			f.input.SetWidth(max(width-lw-4, 10))
-			b.WriteString("  " + mark + ls.Render(fit(label, lw)) + f.input.View() + "\n")
+			b.WriteString("  " + mark + ls.Render(common.Fit(label, lw)) + f.input.View() + "\n")
 		}
 		b.WriteString("\n")
 		if w.formErr != "" {
-			b.WriteString(th.ToastErr.Render(wrapIndent(w.formErr, width-2, "  ")) + "\n")
+			b.WriteString(th.ToastErr.Render(common.WrapIndent(w.formErr, width-2, "  ")) + "\n")
 		} else {
 			b.WriteString(th.Muted.Render("  * needed. Secrets are masked and go only to the keyring.") + "\n")
 		}
@@ -96,42 +98,42 @@ func (w *wizard) view(m *Model, h int) string {
 		b.WriteString("  " + w.spin.View() + " " + w.working + "\n")
 	case stepAuthorize:
 		b.WriteString("  " + th.Bold.Render("1. Open this address and approve access:") + "\n\n")
-		b.WriteString(linkLines(th.URL, termtext.StripControls(w.authURL), termtext.StripControls(w.authURL), width-4, "    ") + "\n\n")
+		b.WriteString(common.LinkLines(th.URL, termtext.StripControls(w.authURL), termtext.StripControls(w.authURL), width-4, "    ") + "\n\n")
 		hint := "ctrl+y copies it (works over SSH)"
-		if m.env.local() {
+		if w.c.Env.Local() {
 			if w.opened {
 				hint = "Your browser was asked to open it; ctrl+y copies it, ctrl+o opens it again"
 			} else {
 				hint += ", ctrl+o opens your browser"
 			}
 		}
-		b.WriteString(th.Muted.Render(wrapIndent(hint+".", width-2, "  ")) + "\n\n")
+		b.WriteString(th.Muted.Render(common.WrapIndent(hint+".", width-2, "  ")) + "\n\n")
 		b.WriteString("  " + th.Bold.Render("2. Paste the code, or the whole address you land on:") + "\n")
 		if w.listenOn != "" {
-			b.WriteString(th.Muted.Render(wrapIndent("(or just approve: tokenring listens on "+w.listenOn+" for the browser's redirect)", width-2, "  ")) + "\n")
+			b.WriteString(th.Muted.Render(common.WrapIndent("(or just approve: tokenring listens on "+w.listenOn+" for the browser's redirect)", width-2, "  ")) + "\n")
 		} else if w.listenErr != "" {
-			b.WriteString(th.Warn.Render(wrapIndent("Cannot catch the redirect here: "+w.listenErr+". Paste the address instead.", width-2, "  ")) + "\n")
+			b.WriteString(th.Warn.Render(common.WrapIndent("Cannot catch the redirect here: "+w.listenErr+". Paste the address instead.", width-2, "  ")) + "\n")
 		}
 		w.paste.SetWidth(max(width-6, 10))
 		b.WriteString("\n  " + w.paste.View() + "\n")
 		if w.pasteErr != "" {
-			b.WriteString("\n" + th.ToastErr.Render(wrapIndent(w.pasteErr, width-2, "  ")) + "\n")
+			b.WriteString("\n" + th.ToastErr.Render(common.WrapIndent(w.pasteErr, width-2, "  ")) + "\n")
 		}
 	case stepDevice:
 		d := w.device
 		b.WriteString("  " + th.Bold.Render("On any device, open:") + "\n\n")
-		b.WriteString(linkLines(th.URL, termtext.StripControls(deviceURL(d)), termtext.StripControls(d.VerificationURI), width-4, "    ") + "\n\n")
+		b.WriteString(common.LinkLines(th.URL, termtext.StripControls(deviceURL(d)), termtext.StripControls(d.VerificationURI), width-4, "    ") + "\n\n")
 		b.WriteString("  " + th.Bold.Render("and enter the code:") + "\n\n")
 		box := th.Box.Padding(0, 2).Render(th.Code.Render(termtext.Clean(d.UserCode)))
-		b.WriteString(indentLines(box, "    ") + "\n\n")
+		b.WriteString(common.IndentLines(box, "    ") + "\n\n")
 		left := ""
 		if !d.Expiry.IsZero() {
-			if r := untilWhole(d.Expiry, m.now); r > 0 {
+			if r := common.UntilWhole(d.Expiry, w.c.Now); r > 0 {
 				st := th.Muted
 				if r < 60e9 {
 					st = th.Danger
 				}
-				left = st.Render("  the code expires in " + countdown(r))
+				left = st.Render("  the code expires in " + common.Countdown(r))
 			} else {
 				left = th.Danger.Render("  the code has expired")
 			}
@@ -139,9 +141,9 @@ func (w *wizard) view(m *Model, h int) string {
 		b.WriteString("  " + w.spin.View() + " " + th.Muted.Render("Waiting for approval…") + left + "\n")
 	case stepFailed:
 		b.WriteString("  " + th.Danger.Render("Linking failed") + "\n\n")
-		b.WriteString(wrapIndent(w.failMsg, width-2, "  ") + "\n")
+		b.WriteString(common.WrapIndent(w.failMsg, width-2, "  ") + "\n")
 		if w.failHint != "" {
-			b.WriteString("\n" + th.Muted.Render(wrapIndent(w.failHint, width-2, "  ")) + "\n")
+			b.WriteString("\n" + th.Muted.Render(common.WrapIndent(w.failHint, width-2, "  ")) + "\n")
 		}
 		what := "start over with a new authorization (the old code is never sent again)"
 		switch {
@@ -157,23 +159,4 @@ func (w *wizard) view(m *Model, h int) string {
 		b.WriteString("  " + th.Key.Render("esc") + "   cancel\n")
 	}
 	return b.String()
-}
-
-// linkLines wraps a URL over lines, each an OSC 8 hyperlink to the whole
-// URL, so a click on any line opens it where the terminal supports links.
-func linkLines(st styleT, href, text string, w int, indent string) string {
-	st = st.Hyperlink(href)
-	lines := strings.Split(wrapText(text, w), "\n")
-	for i, l := range lines {
-		lines[i] = indent + st.Render(l)
-	}
-	return strings.Join(lines, "\n")
-}
-
-func indentLines(s, indent string) string {
-	lines := strings.Split(s, "\n")
-	for i := range lines {
-		lines[i] = indent + lines[i]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -5,46 +5,20 @@ import (
 	"crypto/sha256"
 	"errors"
 	"os/exec"
-	"runtime"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/atotto/clipboard"
 	osc52 "github.com/aymanbagabas/go-osc52/v2"
+
+	"github.com/tokenring/tokenring/ui/common"
 )
-
-// env answers questions about the session from its environment variables.
-type env struct{ get func(string) string }
-
-func newEnv(get func(string) string) env { return env{get: get} }
-
-func (e env) set(k string) bool { return e.get(k) != "" }
-
-func (e env) noColor() bool { return e.set("NO_COLOR") }
-
-func (e env) remote() bool {
-	return e.set("SSH_CONNECTION") || e.set("SSH_TTY") || e.set("SSH_CLIENT")
-}
-
-func (e env) hasDisplay() bool {
-	switch runtime.GOOS {
-	case "darwin", "windows":
-		return true
-	}
-	return e.set("DISPLAY") || e.set("WAYLAND_DISPLAY")
-}
-
-// local: a browser started here is in front of the user.
-func (e env) local() bool { return !e.remote() && e.hasDisplay() }
-
-func (e env) tmux() bool   { return e.set("TMUX") }
-func (e env) screen() bool { return e.set("STY") }
 
 // clipper writes the clipboard of the terminal the user sits at (OSC 52,
 // which also crosses SSH) and, when there is a display, the native one.
 type clipper struct {
-	env    env
+	env    common.Env
 	native Clipboard
 }
 
@@ -65,9 +39,9 @@ func (c clipper) osc52Clear() string { return c.wrap(osc52.Clear()) }
 // wrap sends s the way the multiplexer around us passes it on (see osc52).
 func (c clipper) wrap(s osc52.Sequence) string {
 	switch {
-	case c.env.tmux():
+	case c.env.Tmux():
 		return s.String() + s.Tmux().String()
-	case c.env.screen():
+	case c.env.Screen():
 		return s.Screen().String()
 	}
 	return s.String()
@@ -89,7 +63,7 @@ func (c clipper) writeNative(parent context.Context, text string) tea.Cmd {
 // copied (tmux keeps them even after the terminal's clipboard is cleared).
 // Only buffer names go on tmux's command line, never their content.
 func (c clipper) clearTmux(parent context.Context, h [32]byte) tea.Cmd {
-	if !c.env.tmux() {
+	if !c.env.Tmux() {
 		return nil
 	}
 	return func() tea.Msg {
@@ -150,22 +124,3 @@ type systemClipboard struct{}
 
 func (systemClipboard) WriteAll(s string) error  { return clipboard.WriteAll(s) }
 func (systemClipboard) ReadAll() (string, error) { return clipboard.ReadAll() }
-
-// openBrowser starts the platform's URL opener and does not wait for it.
-// The URL goes as one argument, never through a shell.
-func openBrowser(_ context.Context, url string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.Command("open", url)
-	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
-	default:
-		cmd = exec.Command("xdg-open", url)
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() { _ = cmd.Wait() }()
-	return nil
-}
