@@ -528,3 +528,37 @@ func TestAdviceNamesTheRefusedCredential(t *testing.T) {
 		t.Fatalf("client credentials invalid_grant advice: %q", a)
 	}
 }
+
+// RFC 6749 §2.3.1: HTTP Basic client authentication form-encodes the id
+// and secret before base64. A secret with ':', '+' and '%' must reach the
+// server intact on the revocation and device endpoints too (the server
+// decodes exactly as the RFC says and refuses anything else).
+func TestBasicAuthFormEncodesRevocationAndDevice(t *testing.T) {
+	ctx := context.Background()
+	const id, secret = "client:1+x", "s:e+c%2Fr%et"
+	srv := localoauth.NewOIDC(localoauth.OIDCOptions{ClientID: id, ClientSecret: secret, BasicAuth: true,
+		Revocation: true, Device: true, DeviceInterval: 1})
+	defer srv.Close()
+	p := flow.Provider{ID: "oidc", Issuer: srv.URL, TokenURL: srv.URL + "/token", RevocationURL: srv.URL + "/revoke",
+		DeviceAuthURL: srv.URL + "/device", ClientID: id, ClientAuth: flow.ClientAuthBasic, Grant: flow.GrantDeviceCode}
+	s := flow.Secrets{ClientSecret: secret}
+	c := New()
+	toks, err := srv.MintTokens("openid", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Revoke(ctx, p, s, toks.RefreshToken, "refresh_token"); err != nil {
+		t.Fatalf("revocation with Basic auth: %v", err)
+	}
+	if srv.ValidRefreshToken(toks.RefreshToken) {
+		t.Fatal("the refresh token is still valid after revocation")
+	}
+	if _, err := c.StartDevice(ctx, p, s); err != nil {
+		t.Fatalf("device authorization with Basic auth: %v", err)
+	}
+	for _, r := range srv.Requests() {
+		if r.Form.Get("client_secret") != "" {
+			t.Errorf("%s carried the secret in the body too", r.Path)
+		}
+	}
+}
