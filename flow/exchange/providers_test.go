@@ -455,7 +455,7 @@ func TestOIDCDeviceFlow(t *testing.T) {
 	if d.UserCode == "" || !strings.HasPrefix(d.VerificationURI, srv.URL) || d.Interval != 5*time.Second || d.Expiry.IsZero() {
 		t.Fatalf("device auth %+v", d)
 	}
-	tok, err := c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+	tok, err := c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +479,7 @@ func TestOIDCDeviceFlow(t *testing.T) {
 			clock.Advance(dd)
 			return srv.DenyDevice(d.UserCode)
 		}
-		_, err = c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+		_, err = c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 		wantOAuth(t, err, "access_denied")
 	})
 	t.Run("expired", func(t *testing.T) {
@@ -488,8 +488,8 @@ func TestOIDCDeviceFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := *c
-		c.wait = func(ctx context.Context, dd time.Duration) error { clock.Advance(11 * time.Minute); return nil }
-		_, err = c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+		c.wait = func(ctx context.Context, dd time.Duration) error { clock.Advance(11 * time.Minute); return ctx.Err() }
+		_, err = c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 		wantOAuth(t, err, "expired_token")
 	})
 	t.Run("cancelled", func(t *testing.T) {
