@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	trcli "github.com/tokenring/tokenring/internal/cli"
 	"github.com/tokenring/tokenring/internal/localoauth"
 )
 
@@ -54,7 +55,7 @@ func TestE2EDamagedAccountFile(t *testing.T) {
 	}
 	for _, args := range [][]string{{"token", "broken"}, {"refresh", "broken"}} {
 		res := c.run(nil, "", args...)
-		if res.code == 0 || res.code == exitNoAccount || res.stdout != "" || !strings.Contains(res.stderr, path) {
+		if res.code == 0 || res.code == trcli.ExitNoAccount || res.stdout != "" || !strings.Contains(res.stderr, path) {
 			t.Errorf("%v: exit %d\nstdout: %s\nstderr: %s", args, res.code, res.stdout, res.stderr)
 		}
 	}
@@ -73,7 +74,7 @@ func TestE2EDamagedAccountFile(t *testing.T) {
 	if !strings.Contains(res.stdout, "not revoked") {
 		t.Errorf("remove: %q", res.stdout)
 	}
-	c.expect(c.run(nil, "", "token", "broken"), exitNoAccount, "token after remove")
+	c.expect(c.run(nil, "", "token", "broken"), trcli.ExitNoAccount, "token after remove")
 	if l := c.list(); len(l) != 1 || l[0].Name != "good" {
 		t.Fatalf("after remove: %+v", l)
 	}

@@ -28,6 +28,8 @@ import (
 	"testing"
 	"time"
 
+	trcli "github.com/tokenring/tokenring/internal/cli"
+
 	"github.com/tokenring/tokenring/internal/localoauth"
 )
 
@@ -75,18 +77,21 @@ func tokenringBin(t *testing.T) string {
 	return binPath
 }
 
-// cli is one isolated tokenring installation.
-type cli struct {
+// installation is one isolated tokenring installation.
+type installation struct {
 	t    *testing.T
 	bin  string
 	home string // TOKENRING_HOME
 	env  map[string]string
 }
 
+// whRedirect is the https callback registered at the Warhorn emulation.
+const whRedirect = "https://app.example/oauth/callback"
+
 const e2ePassphrase = "correct horse battery staple 7f3a"
 
-func newCLI(t *testing.T) *cli {
-	c := &cli{t: t, bin: tokenringBin(t), home: filepath.Join(t.TempDir(), "home")}
+func newCLI(t *testing.T) *installation {
+	c := &installation{t: t, bin: tokenringBin(t), home: filepath.Join(t.TempDir(), "home")}
 	userHome := t.TempDir()
 	c.env = map[string]string{
 		"PATH":                 os.Getenv("PATH"),
@@ -118,7 +123,7 @@ type running struct {
 	cancel context.CancelFunc
 }
 
-func (c *cli) start(extraEnv []string, args ...string) *running {
+func (c *installation) start(extraEnv []string, args ...string) *running {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	cmd := exec.CommandContext(ctx, c.bin, args...)
@@ -204,7 +209,7 @@ func (r *running) waitOpen(t *testing.T) result {
 }
 
 // run runs the binary to completion with stdin.
-func (c *cli) run(extraEnv []string, stdin string, args ...string) result {
+func (c *installation) run(extraEnv []string, stdin string, args ...string) result {
 	c.t.Helper()
 	r := c.start(extraEnv, args...)
 	io.WriteString(r.stdin, stdin)
@@ -216,7 +221,7 @@ var authURLLine = regexp.MustCompile(`^\s+http://127\.0\.0\.1:\d+/\S*authorize\?
 // link runs `tokenring link`, approves the authorization URL it prints on
 // srv, and pastes paste(approved) on stdin. It returns the result and what
 // the browser gave.
-func (c *cli) link(srv *localoauth.Server, extraEnv []string, paste func(approved string) string, args ...string) (result, string) {
+func (c *installation) link(srv *localoauth.Server, extraEnv []string, paste func(approved string) string, args ...string) (result, string) {
 	c.t.Helper()
 	r := c.start(extraEnv, append([]string{"link"}, args...)...)
 	line := r.waitLine(c.t, authURLLine)
@@ -234,13 +239,13 @@ func (c *cli) link(srv *localoauth.Server, extraEnv []string, paste func(approve
 }
 
 // with returns c bound to a subtest's t.
-func (c *cli) with(t *testing.T) *cli {
+func (c *installation) with(t *testing.T) *installation {
 	d := *c
 	d.t = t
 	return &d
 }
 
-func (c *cli) expect(res result, code int, what string) {
+func (c *installation) expect(res result, code int, what string) {
 	c.t.Helper()
 	if res.code != code {
 		c.t.Fatalf("%s: exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", what, res.code, code, res.stdout, res.stderr)
@@ -248,7 +253,7 @@ func (c *cli) expect(res result, code int, what string) {
 }
 
 // grepHome fails when any file under TOKENRING_HOME contains a secret.
-func (c *cli) grepHome(secrets map[string]string) {
+func (c *installation) grepHome(secrets map[string]string) {
 	c.t.Helper()
 	n := 0
 	err := filepath.WalkDir(c.home, func(path string, d fs.DirEntry, err error) error {
@@ -290,7 +295,7 @@ type listed struct {
 	Scopes           []string `json:"scopes"`
 }
 
-func (c *cli) list() []listed {
+func (c *installation) list() []listed {
 	c.t.Helper()
 	res := c.run(nil, "", "list", "--json")
 	c.expect(res, 0, "list --json")
@@ -355,13 +360,13 @@ func TestE2EWarhorn(t *testing.T) {
 	// A wrong passphrase for the existing keyring fails before anything is
 	// spent: no authorization is started.
 	res = c.run(append([]string{"TOKENRING_PASSPHRASE=wrong passphrase"}, secretEnv...), "", append([]string{"link"}, warhornArgs(srv, "events2")...)...)
-	c.expect(res, exitKeyring, "link with a wrong passphrase")
+	c.expect(res, trcli.ExitKeyring, "link with a wrong passphrase")
 	if strings.Contains(res.stderr, "/oauth/authorize?") || srv.Count("/oauth/token") != 1 {
 		t.Fatalf("an authorization was started with a wrong passphrase:\n%s", res.stderr)
 	}
 
 	res = c.run(nil, "", "refresh", "events")
-	c.expect(res, exitNoRefresh, "refresh of a Warhorn account (no refresh token)")
+	c.expect(res, trcli.ExitNoRefresh, "refresh of a Warhorn account (no refresh token)")
 	if !strings.Contains(res.stderr, "no refresh token") {
 		t.Errorf("refresh should say there is no refresh token:\n%s", res.stderr)
 	}
@@ -376,14 +381,14 @@ func TestE2EWarhorn(t *testing.T) {
 	}
 
 	res = c.run([]string{"TOKENRING_PASSPHRASE=not the passphrase"}, "", "token", "events")
-	c.expect(res, exitKeyring, "token with a wrong passphrase")
+	c.expect(res, trcli.ExitKeyring, "token with a wrong passphrase")
 	if res.stdout != "" || strings.Contains(res.stderr, tok) {
 		t.Errorf("wrong passphrase leaked output: stdout %q stderr %q", res.stdout, res.stderr)
 	}
 
 	// No passphrase and no terminal to ask on: locked, and it says how to unlock.
 	res = c.run([]string{"TOKENRING_PASSPHRASE="}, "", "token", "events")
-	c.expect(res, exitKeyring, "token without a passphrase or terminal")
+	c.expect(res, trcli.ExitKeyring, "token without a passphrase or terminal")
 	if !strings.Contains(res.stderr, "TOKENRING_PASSPHRASE") {
 		t.Errorf("a locked keyring should name TOKENRING_PASSPHRASE:\n%s", res.stderr)
 	}
@@ -395,7 +400,7 @@ func TestE2EWarhorn(t *testing.T) {
 	if l := c.list(); len(l) != 0 {
 		t.Fatalf("after remove, list = %+v", l)
 	}
-	c.expect(c.run(nil, "", "token", "events"), exitNoAccount, "token after remove")
+	c.expect(c.run(nil, "", "token", "events"), trcli.ExitNoAccount, "token after remove")
 }
 
 func TestE2EDressipi(t *testing.T) {
@@ -465,7 +470,7 @@ func TestE2EDressipi(t *testing.T) {
 	})
 
 	c.expect(c.run(nil, "", "remove", "shop"), 0, "remove")
-	c.expect(c.run(nil, "", "refresh", "shop"), exitNoAccount, "refresh after remove")
+	c.expect(c.run(nil, "", "refresh", "shop"), trcli.ExitNoAccount, "refresh after remove")
 	if l := c.list(); len(l) != 0 {
 		t.Fatalf("after remove, list = %+v", l)
 	}
@@ -483,7 +488,7 @@ func TestE2ELinkFailures(t *testing.T) {
 	t.Run("pasted garbage", func(t *testing.T) {
 		c := base.with(t)
 		res, _ := c.link(srv, env, func(string) string { return "hello there, I am not a code" }, warhornArgs(srv, "g1")...)
-		c.expect(res, exitNotAuthd, "garbage")
+		c.expect(res, trcli.ExitNotAuthd, "garbage")
 		if tokenCount() != 0 {
 			t.Fatalf("garbage was sent to the token endpoint")
 		}
@@ -500,7 +505,7 @@ func TestE2ELinkFailures(t *testing.T) {
 			u.RawQuery = q.Encode()
 			return u.String()
 		}, warhornArgs(srv, "g2")...)
-		c.expect(res, exitNotAuthd, "state mismatch")
+		c.expect(res, trcli.ExitNotAuthd, "state mismatch")
 		if tokenCount() != 0 {
 			t.Fatalf("a redirect with the wrong state was exchanged")
 		}
@@ -514,7 +519,7 @@ func TestE2ELinkFailures(t *testing.T) {
 		}
 		io.WriteString(r.stdin, denied+"\n")
 		res := r.wait(t)
-		c.expect(res, exitNotAuthd, "denied")
+		c.expect(res, trcli.ExitNotAuthd, "denied")
 		if !strings.Contains(res.stderr, "access_denied") {
 			t.Errorf("the provider's error is not shown:\n%s", res.stderr)
 		}
@@ -523,7 +528,7 @@ func TestE2ELinkFailures(t *testing.T) {
 		c := base.with(t)
 		r := c.start(env, append([]string{"link"}, warhornArgs(srv, "g4")...)...)
 		r.waitLine(t, authURLLine)
-		c.expect(r.wait(t), exitNotAuthd, "stdin closed")
+		c.expect(r.wait(t), trcli.ExitNotAuthd, "stdin closed")
 	})
 
 	var firstPaste string
@@ -538,7 +543,7 @@ func TestE2ELinkFailures(t *testing.T) {
 		u, _ := url.Parse(approved)
 		code := u.Query().Get("code")
 		res, _ = c.link(srv, env, func(string) string { return code }, warhornArgs(srv, "second")...)
-		c.expect(res, exitNeedsLink, "reused code")
+		c.expect(res, trcli.ExitNeedsLink, "reused code")
 		if tokenCount() != 2 {
 			t.Fatalf("the reused code took %d token requests, want exactly 1 (no retry)", tokenCount()-1)
 		}
@@ -554,7 +559,7 @@ func TestE2ELinkFailures(t *testing.T) {
 	t.Run("name taken", func(t *testing.T) {
 		c := base.with(t)
 		res := c.run(env, "", append([]string{"link"}, warhornArgs(srv, "first")...)...)
-		c.expect(res, exitExists, "link over an existing account")
+		c.expect(res, trcli.ExitExists, "link over an existing account")
 		if authURLLine.MatchString(res.stderr) || strings.Contains(res.stderr, "/oauth/authorize?") {
 			t.Errorf("an authorization was started for a taken name")
 		}
@@ -563,7 +568,7 @@ func TestE2ELinkFailures(t *testing.T) {
 		c := base.with(t)
 		for _, f := range []string{"--client-secret", "--secret", "--api-key", "--passphrase", "--password", "--token"} {
 			res := c.run(nil, "", append(append([]string{"link"}, warhornArgs(srv, "x")...), f, clientSecret)...)
-			c.expect(res, exitUsage, "link "+f)
+			c.expect(res, trcli.ExitUsage, "link "+f)
 			if !strings.Contains(res.stderr, "unknown flag") {
 				t.Errorf("%s: %s", f, res.stderr)
 			}
@@ -575,7 +580,7 @@ func TestE2ELinkFailures(t *testing.T) {
 	t.Run("secret needed, no terminal", func(t *testing.T) {
 		c := base.with(t)
 		res := c.run(nil, "", "link", "x", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "c")
-		c.expect(res, exitUsage, "dressipi without TOKENRING_API_KEY")
+		c.expect(res, trcli.ExitUsage, "dressipi without TOKENRING_API_KEY")
 		if !strings.Contains(res.stderr, "TOKENRING_API_KEY") {
 			t.Errorf("should name TOKENRING_API_KEY:\n%s", res.stderr)
 		}
@@ -584,15 +589,15 @@ func TestE2ELinkFailures(t *testing.T) {
 		c := base.with(t)
 		res := c.run(env, "", "link", "x", "--provider", "generic", "--auth-url", "http://sso.example.com/auth",
 			"--token-url", "https://sso.example.com/token", "--client-id", "c", "--redirect-uri", "http://127.0.0.1:9/cb")
-		c.expect(res, exitUsage, "http endpoint off loopback")
+		c.expect(res, trcli.ExitUsage, "http endpoint off loopback")
 	})
 	t.Run("bad name", func(t *testing.T) {
 		c := base.with(t)
-		c.expect(c.run(env, "", append([]string{"link"}, warhornArgs(srv, "../evil")...)...), exitUsage, "bad account name")
+		c.expect(c.run(env, "", append([]string{"link"}, warhornArgs(srv, "../evil")...)...), trcli.ExitUsage, "bad account name")
 	})
 	t.Run("unknown provider", func(t *testing.T) {
 		c := base.with(t)
-		c.expect(c.run(env, "", "link", "x", "--provider", "nope"), exitUsage, "unknown provider")
+		c.expect(c.run(env, "", "link", "x", "--provider", "nope"), trcli.ExitUsage, "unknown provider")
 	})
 	t.Run("provider unreachable", func(t *testing.T) {
 		c := base.with(t)
@@ -607,7 +612,7 @@ func TestE2ELinkFailures(t *testing.T) {
 		}
 		before := tokenCount()
 		res, _ := c.link(srv, env, nil, args...)
-		c.expect(res, exitUnreachable, "token endpoint unreachable")
+		c.expect(res, trcli.ExitUnreachable, "token endpoint unreachable")
 		if tokenCount() != before {
 			t.Errorf("the live server got a token request")
 		}
@@ -617,7 +622,7 @@ func TestE2ELinkFailures(t *testing.T) {
 		srv.SetFail(localoauth.Failure{Status: 500, Body: "<html>oops</html>", ContentType: "text/html"})
 		before := tokenCount()
 		res, _ := c.link(srv, env, nil, warhornArgs(srv, "g6")...)
-		c.expect(res, exitProvider, "server error")
+		c.expect(res, trcli.ExitProvider, "server error")
 		if tokenCount() != before+1 {
 			t.Errorf("a failed exchange sent %d requests, want exactly 1", tokenCount()-before)
 		}
@@ -626,7 +631,7 @@ func TestE2ELinkFailures(t *testing.T) {
 		c := base.with(t)
 		for _, cmd := range []string{"token", "refresh", "remove"} {
 			res := c.run(nil, "", cmd, "nobody")
-			c.expect(res, exitNoAccount, cmd+" nobody")
+			c.expect(res, trcli.ExitNoAccount, cmd+" nobody")
 			if res.stdout != "" {
 				t.Errorf("%s printed on stdout: %q", cmd, res.stdout)
 			}
@@ -634,14 +639,14 @@ func TestE2ELinkFailures(t *testing.T) {
 	})
 	t.Run("usage", func(t *testing.T) {
 		c := base.with(t)
-		c.expect(c.run(nil, "", "token"), exitUsage, "token without NAME")
-		c.expect(c.run(nil, "", "frobnicate"), exitUsage, "unknown command")
-		c.expect(c.run(nil, "", "list", "--bogus"), exitUsage, "unknown flag")
+		c.expect(c.run(nil, "", "token"), trcli.ExitUsage, "token without NAME")
+		c.expect(c.run(nil, "", "frobnicate"), trcli.ExitUsage, "unknown command")
+		c.expect(c.run(nil, "", "list", "--bogus"), trcli.ExitUsage, "unknown flag")
 	})
 	t.Run("no terminal for the TUI", func(t *testing.T) {
 		c := base.with(t)
 		res := c.run(nil, "")
-		c.expect(res, exitUsage, "plain tokenring without a terminal")
+		c.expect(res, trcli.ExitUsage, "plain tokenring without a terminal")
 		if !strings.Contains(res.stderr, "terminal") {
 			t.Errorf("should say a terminal is needed:\n%s", res.stderr)
 		}
@@ -687,6 +692,17 @@ func TestE2EOIDCLoopbackDeviceRevoke(t *testing.T) {
 		t.Errorf("the code should have come from the loopback listener:\n%s", res.stderr)
 	}
 
+	// Loopback, stdin at its end and no browser coming back: link gives up
+	// after --timeout instead of waiting forever, and says how long it waits.
+	r = c.start(nil, "link", "late", "--provider", "oidc", "--issuer", srv.URL, "--client-id", "oidc-client",
+		"--redirect-uri", "http://127.0.0.1:0/callback", "--timeout", "2s")
+	r.waitLine(t, authURLLine)
+	res = r.wait(t) // closes stdin
+	c.expect(res, trcli.ExitNotAuthd, "loopback link with stdin at its end")
+	if !strings.Contains(res.stderr, "waiting up to 2s for the browser") || !strings.Contains(res.stderr, "no code arrived within 2s") {
+		t.Errorf("the timeout is not explained:\n%s", res.stderr)
+	}
+
 	r = c.start(nil, "link", "tv", "--provider", "oidc", "--issuer", srv.URL, "--client-id", "oidc-client", "--device")
 	r.waitLine(t, regexp.MustCompile(`^\s+[A-Z0-9]{4}-?[A-Z0-9]{4}\s*$`))
 	if err := srv.ApproveDevice(srv.LastUserCode()); err != nil {
@@ -701,13 +717,14 @@ func TestE2EOIDCLoopbackDeviceRevoke(t *testing.T) {
 	before := srv.Count("/revoke")
 	res = c.run(nil, "", "remove", "work")
 	c.expect(res, 0, "remove with revocation")
-	if srv.Count("/revoke") == before {
-		t.Errorf("remove did not revoke at the provider")
+	afterFirst := srv.Count("/revoke")
+	if afterFirst != before+2 {
+		t.Errorf("remove sent %d revocation requests, want 2 (the refresh token, then the access token)", afterFirst-before)
 	}
 	res = c.run(nil, "", "remove", "tv", "--no-revoke")
 	c.expect(res, 0, "remove --no-revoke")
-	if n := srv.Count("/revoke"); n == before {
-		t.Errorf("revocation count unchanged")
+	if n := srv.Count("/revoke"); n != afterFirst {
+		t.Errorf("remove --no-revoke sent %d revocation requests", n-afterFirst)
 	}
 }
 
@@ -764,7 +781,7 @@ func TestE2ESecretService(t *testing.T) {
 	c.expect(c.run(nil, "", "refresh", name), 0, "refresh with the Secret Service")
 	c.grepHome(map[string]string{"API key": apiKey, "access token": tok})
 	c.expect(c.run(nil, "", "remove", name), 0, "remove from the Secret Service")
-	c.expect(c.run(nil, "", "token", name), exitNoAccount, "token after remove")
+	c.expect(c.run(nil, "", "token", name), trcli.ExitNoAccount, "token after remove")
 }
 
 // `token` refreshes an expired token first; a refresh token the provider
@@ -805,7 +822,7 @@ func TestE2ETokenRefreshesAndNeedsRelink(t *testing.T) {
 
 	srv.RevokeAll()
 	res = c.run(nil, "", "refresh", "short")
-	c.expect(res, exitNeedsLink, "refresh with a revoked refresh token")
+	c.expect(res, trcli.ExitNeedsLink, "refresh with a revoked refresh token")
 	if !strings.Contains(res.stderr, "link") {
 		t.Errorf("no advice to link again:\n%s", res.stderr)
 	}
@@ -814,7 +831,7 @@ func TestE2ETokenRefreshesAndNeedsRelink(t *testing.T) {
 	}
 	before := refreshes()
 	res = c.run(nil, "", "token", "short")
-	c.expect(res, exitNeedsLink, "token of an account that needs linking")
+	c.expect(res, trcli.ExitNeedsLink, "token of an account that needs linking")
 	if res.stdout != "" || refreshes() != before {
 		t.Errorf("token of a dead account printed %q or retried the refresh", res.stdout)
 	}
@@ -831,7 +848,7 @@ func TestE2ELinkInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := r.waitOpen(t)
-	c.expect(res, exitInterrupted, "interrupted link")
+	c.expect(res, trcli.ExitInterrupted, "interrupted link")
 	if srv.Count("/oauth/token") != 0 {
 		t.Errorf("an interrupted link sent a token request")
 	}
@@ -869,7 +886,7 @@ func TestE2EClientCredentials(t *testing.T) {
 	// without the secret and without a terminal: a usage error naming the variable
 	res = c.run(nil, "", "link", "app2", "--provider", "warhorn", "--client-credentials",
 		"--client-id", "wh-app", "--token-url", srv.URL+"/oauth/token")
-	c.expect(res, exitUsage, "client credentials without a secret")
+	c.expect(res, trcli.ExitUsage, "client credentials without a secret")
 	if !strings.Contains(res.stderr, "TOKENRING_CLIENT_SECRET") {
 		t.Errorf("should name TOKENRING_CLIENT_SECRET:\n%s", res.stderr)
 	}

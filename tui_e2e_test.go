@@ -245,3 +245,65 @@ func TestE2EDemoHangup(t *testing.T) {
 	}
 	t.Fatal("the demo's temp dir is still there after the terminal closed")
 }
+
+// Programs tokenring starts (here the browser opener of a local session)
+// get no TOKENRING_* secret: the passphrase, client secret and API key are
+// read once at start-up and taken out of the environment.
+func TestE2EChildrenGetNoSecrets(t *testing.T) {
+	c := newCLI(t)
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "bin")
+	os.Mkdir(bin, 0o755)
+	seen := filepath.Join(tmp, "xdg-open.env")
+	script := "#!/bin/sh\nenv > '" + seen + ".tmp' && mv '" + seen + ".tmp' '" + seen + "'\n"
+	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for k, v := range c.env {
+		env[k] = v
+	}
+	env["TMPDIR"] = tmp
+	env["PATH"] = bin + ":" + env["PATH"]
+	env["DISPLAY"] = ":0" // a local session: the wizard opens the browser itself
+	secrets := map[string]string{
+		"TOKENRING_PASSPHRASE":    "pass-e2e-7c1",
+		"TOKENRING_CLIENT_SECRET": "cs-e2e-9a2",
+		"TOKENRING_API_KEY":       "ak-e2e-4b3",
+	}
+	for k, v := range secrets {
+		env[k] = v
+	}
+	s, exitFile := startTmux(t, env, c.bin, "demo")
+	s.waitFor("alice-demo")
+	s.keys("l")
+	s.waitFor("Which provider")
+	s.keys("Enter") // the demo provider comes first
+	s.waitFor("Account name")
+	s.keys("kid", "Enter")
+	s.waitFor("Open this address")
+	var got []byte
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(seen); err == nil {
+			got = b
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got == nil {
+		t.Fatalf("the browser opener never ran:\n%s", s.capture())
+	}
+	if !strings.Contains(string(got), "DISPLAY=:0") {
+		t.Fatalf("the opener's environment looks wrong:\n%s", got)
+	}
+	for k, v := range secrets {
+		if strings.Contains(string(got), k) || strings.Contains(string(got), v) {
+			t.Errorf("the browser opener inherited %s", k)
+		}
+	}
+	s.keys("C-c")
+	if code := waitExit(t, exitFile); code != "0" {
+		t.Fatalf("tokenring demo exited with %s:\n%s", code, s.capture())
+	}
+}

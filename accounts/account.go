@@ -94,7 +94,7 @@ func Linked(name string, p flow.Provider, s flow.Secrets, tok flow.Token, now ti
 // ValidName reports whether name can be an account name (it becomes part of
 // the names of the account's file, its lock file and its keyring item).
 func ValidName(name string) error {
-	if !isName(name) {
+	if !flow.IsName(name) {
 		return ErrBadName
 	}
 	return nil

@@ -16,8 +16,8 @@ import (
 
 	busguard "busguard.tokenring.invalid" // initializes before github.com/99designs/keyring: see its doc
 	"github.com/99designs/keyring"
-
-	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/config"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 func init() {
@@ -61,7 +61,7 @@ func registered(name string) bool {
 }
 
 // howToChoose is the advice every keyring failure ends with.
-const howToChoose = "choose another keyring with TOKENRING_KEYRING=file (the encrypted file keyring) or [keyring] backend in config.toml"
+const howToChoose = "choose another keyring with " + config.EnvKeyring + "=file (the encrypted file keyring) or [keyring] backend in " + config.FileName
 
 func (s *Store) keyringConfig(name string) keyring.Config {
 	return keyring.Config{
@@ -130,7 +130,7 @@ func (s *Store) openBackend(name string, timeout time.Duration) (keyring.Keyring
 	select {
 	case r := <-ch:
 		if r.err != nil {
-			return nil, errors.New(flow.Clean(r.err.Error()))
+			return nil, errors.New(termtext.Clean(r.err.Error()))
 		}
 		return r.k, nil
 	case <-t.C:
@@ -141,21 +141,13 @@ func (s *Store) openBackend(name string, timeout time.Duration) (keyring.Keyring
 // choose picks and opens the backend.
 func (s *Store) choose(cfg Config) error {
 	name, source := cfg.Backend, cfg.BackendSource
-	if name == "" {
-		if v := strings.TrimSpace(s.getenv(EnvKeyring)); v != "" {
-			name, source = v, EnvKeyring
-		}
-	}
-	if source == "" && name != "" {
-		source = "config.toml"
-		if s.getenv(EnvKeyring) == name {
-			source = EnvKeyring
-		}
+	if source == "" {
+		source = "the caller"
 	}
 	if name != "" {
 		name = strings.ToLower(strings.TrimSpace(name))
 		if !knownBackend(name) {
-			return fmt.Errorf("%w: %q (chosen by %s) is not a keyring backend; use one of %s", ErrKeyring, flow.Clean(name), source, strings.Join(backendNames, ", "))
+			return fmt.Errorf("%w: %q (chosen by %s) is not a keyring backend; use one of %s", ErrKeyring, termtext.Clean(name), source, strings.Join(backendNames, ", "))
 		}
 		reason := "chosen by " + source
 		if name == "file" {
@@ -314,7 +306,7 @@ func (s *Store) fileGet(pass, key string) ([]byte, error) {
 	if rerr == nil && strings.Count(strings.TrimSpace(string(raw)), ".") == 4 {
 		return nil, ErrBadPassphrase
 	}
-	return nil, fmt.Errorf("%w: the keyring item %s is damaged (%s)", ErrKeyring, key, flow.Clean(err.Error()))
+	return nil, fmt.Errorf("%w: the keyring item %s is damaged (%s)", ErrKeyring, key, termtext.Clean(err.Error()))
 }
 
 // fileSet writes an item atomically: keyring writes in place, so the item
@@ -331,7 +323,7 @@ func (s *Store) fileSet(pass, key string, data []byte) error {
 		if errors.Is(err, ErrLocked) {
 			return err
 		}
-		return fmt.Errorf("%w: writing %s: %s", ErrKeyring, key, flow.Clean(err.Error()))
+		return fmt.Errorf("%w: writing %s: %s", ErrKeyring, key, termtext.Clean(err.Error()))
 	}
 	tp := filepath.Join(s.fileDir, tmp)
 	if f, err := os.Open(tp); err == nil {
@@ -356,7 +348,7 @@ func (s *Store) fileRemove(key string) error {
 // ---- passphrase ------------------------------------------------------
 
 // passphrase returns the verified passphrase, asking for one when none is
-// known: TOKENRING_PASSPHRASE, then the Passphrase callback, else ErrLocked.
+// known: Config.EnvPassphrase, then the Passphrase callback, else ErrLocked.
 func (s *Store) passphrase(ctx context.Context) (string, error) {
 	s.pmu.Lock()
 	p := s.pass
@@ -372,9 +364,9 @@ func (s *Store) passphrase(ctx context.Context) (string, error) {
 	if p != "" {
 		return p, nil
 	}
-	if env := s.getenv(EnvPassphrase); env != "" {
+	if env := s.cfg.EnvPassphrase; env != "" {
 		if err := s.unlock(ctx, env); err != nil {
-			return "", fmt.Errorf("%s: %w", EnvPassphrase, err)
+			return "", fmt.Errorf("%s: %w", config.EnvPassphrase, err)
 		}
 		return env, nil
 	}

@@ -83,8 +83,8 @@ func BenchmarkStatus1000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, a := range l {
-			_ = s.Status(a, now)
-			_ = s.RefreshDue(a)
+			_ = s.Policy().Status(a, now)
+			_ = s.Policy().RefreshDue(a)
 		}
 	}
 }

@@ -30,7 +30,8 @@
 // it as damaged (StatusDamaged, with the path and what to do) and Account,
 // Token, Refresh and Secret of its name return a *DamagedError.
 //
-// Backend choice: Config.Backend, else TOKENRING_KEYRING, else the OS keyring
+// Backend choice (made here, once): Config.Backend (internal/config resolves
+// TOKENRING_KEYRING and config.toml into it), else the OS keyring
 // (Keychain, Windows Credential Manager, Secret Service, KWallet) when one
 // answers within min(Timeout, 5 s), else the encrypted file backend. keyctl
 // and pass are used only when chosen. BackendInfo says which and why; a

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -50,19 +48,6 @@ func TestTokenWithEnvPassReadsTheItemOnly(t *testing.T) {
 	}
 	if _, err := openFile(t, dir, "wrong pass", ex, nil).Token(ctx, "a"); !errors.Is(err, ErrBadPassphrase) {
 		t.Fatalf("wrong passphrase: %v, want ErrBadPassphrase", err)
-	}
-}
-
-func TestIsNameMatchesTheRegexp(t *testing.T) {
-	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	cases := []string{"", "a", "A9", "-a", ".a", "_a", "a-b.c_d", "a b", "a/b", "é", "a\n", strings.Repeat("a", 64), strings.Repeat("a", 65), "a\x00"}
-	for c := 0; c < 256; c++ {
-		cases = append(cases, string([]byte{byte(c)}), "a"+string([]byte{byte(c)}))
-	}
-	for _, s := range cases {
-		if got, want := isName(s), re.MatchString(s); got != want {
-			t.Errorf("isName(%q) = %v, the regexp says %v", s, got, want)
-		}
 	}
 }
 

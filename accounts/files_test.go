@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // damage is one way an account file can be unusable.
@@ -84,11 +85,11 @@ func checkDamaged(t *testing.T, s *Store, d damage, path string) {
 	if bad.Name == "good" {
 		bad = l[1]
 	}
-	if bad.Damaged == nil || bad.Name != flow.Clean(d.file) || s.Status(bad, time.Now()) != StatusDamaged || StatusDamaged.String() != "damaged" ||
+	if bad.Damaged == nil || bad.Name != termtext.Clean(d.file) || s.Policy().Status(bad, time.Now()) != StatusDamaged || StatusDamaged.String() != "damaged" ||
 		!strings.Contains(bad.LastError, path) || !strings.Contains(bad.LastError, d.reason) || !strings.Contains(bad.LastError, d.fix) {
-		t.Fatalf("listed as %+v (%v)", bad, s.Status(bad, time.Now()))
+		t.Fatalf("listed as %+v (%v)", bad, s.Policy().Status(bad, time.Now()))
 	}
-	if bad.LastError != flow.Clean(bad.LastError) {
+	if bad.LastError != termtext.Clean(bad.LastError) {
 		t.Fatalf("the message is not safe for a terminal: %q", bad.LastError)
 	}
 	for op, f := range map[string]func() error{

@@ -105,15 +105,11 @@ type clock struct {
 func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
-}
-
 // openFile opens a store on the file backend in dir with passphrase env.
 func openFile(t testing.TB, dir, pass string, ex flow.Exchanger, now func() time.Time) *Store {
 	t.Helper()
 	s, err := Open(Config{Dir: dir, Backend: "file", Exchanger: ex, Now: now,
-		Getenv: env(map[string]string{EnvPassphrase: pass})})
+		EnvPassphrase: pass})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -57,7 +57,7 @@ func layoutChild(mode, dir string) (int, bool) {
 	}
 	_, err := os.Stat(filepath.Join(dir, IndexFile))
 	rep := listReport{SawIndex: err == nil}
-	s, err := Open(Config{Dir: dir, Backend: "file"})
+	s, err := Open(Config{Dir: dir, Backend: "file", EnvPassphrase: os.Getenv("TOKENRING_ACCOUNTS_TEST_PASS")})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 2, true

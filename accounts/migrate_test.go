@@ -256,7 +256,7 @@ func TestMigrateDamagedIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			for range 2 {
-				_, err := Open(Config{Dir: dir, Backend: "file", Getenv: env(map[string]string{EnvPassphrase: fixturePass})})
+				_, err := Open(Config{Dir: dir, Backend: "file", EnvPassphrase: fixturePass})
 				if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), path) ||
 					!strings.Contains(err.Error(), "Nothing was migrated") || !strings.Contains(err.Error(), "repair it") {
 					t.Fatalf("Open = %v", err)

@@ -1,6 +1,10 @@
 package accounts
 
-import "time"
+import (
+	"time"
+
+	"github.com/tokenring/tokenring/flow"
+)
 
 func (p Policy) withDefaults() Policy {
 	d := DefaultPolicy()
@@ -45,27 +49,27 @@ func (p Policy) Window(issued, expiry time.Time) time.Duration {
 
 // canRenew says whether the store can get a new token by itself.
 func canRenew(a Account) bool {
-	return a.HasRefresh || a.Provider.Grant == "client_credentials"
+	return a.HasRefresh || a.Provider.Grant == flow.GrantClientCredentials
 }
 
 // RefreshDue reports when the policy wants a's token refreshed. It is zero
-// when the store will not refresh it on its own: the token does not expire,
-// the account needs linking again, or it has no refresh token (and is not a
+// when nothing will refresh it on its own: the token does not expire, the
+// account needs linking again, or it has no refresh token (and is not a
 // client-credentials account).
-func (s *Store) RefreshDue(a Account) time.Time {
+func (p Policy) RefreshDue(a Account) time.Time {
 	if a.AccessExpiry.IsZero() || a.NeedsRelink || !canRenew(a) {
 		return time.Time{}
 	}
-	return a.AccessExpiry.Add(-s.pol.Window(a.AccessIssued, a.AccessExpiry))
+	return a.AccessExpiry.Add(-p.Window(a.AccessIssued, a.AccessExpiry))
 }
 
-// Status derives an account's status at now under the store's policy.
-func (s *Store) Status(a Account, now time.Time) Status {
+// Status derives an account's status at now from its metadata. It
+// is pure: a front end that refreshes accounts itself overlays its own
+// "refreshing" (StatusRefreshing) on top.
+func (p Policy) Status(a Account, now time.Time) Status {
 	switch {
 	case a.Damaged != nil:
 		return StatusDamaged
-	case s.refreshing(a.Name):
-		return StatusRefreshing
 	case a.NeedsRelink:
 		return StatusNeedsRelink
 	case a.LastError != "":
@@ -74,7 +78,7 @@ func (s *Store) Status(a Account, now time.Time) Status {
 		return StatusNoExpiry
 	case !now.Before(a.AccessExpiry):
 		return StatusExpired
-	case !now.Before(a.AccessExpiry.Add(-s.pol.Window(a.AccessIssued, a.AccessExpiry))):
+	case !now.Before(a.AccessExpiry.Add(-p.Window(a.AccessIssued, a.AccessExpiry))):
 		return StatusExpiringSoon
 	}
 	return StatusValid

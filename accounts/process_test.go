@@ -44,7 +44,7 @@ func childMain(mode string) int {
 	if code, ok := layoutChild(mode, dir); ok { // layout_process_test.go
 		return code
 	}
-	s, err := Open(Config{Dir: dir, Backend: "file", Exchanger: exchange.New()})
+	s, err := Open(Config{Dir: dir, Backend: "file", Exchanger: exchange.New(), EnvPassphrase: os.Getenv("TOKENRING_ACCOUNTS_TEST_PASS")})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 2
@@ -95,7 +95,7 @@ func child(t *testing.T, dir, pass, mode string, extra ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+mode, "TOKENRING_ACCOUNTS_TEST_DIR="+dir, EnvPassphrase+"="+pass)
+	cmd.Env = append(os.Environ(), childEnv+"="+mode, "TOKENRING_ACCOUNTS_TEST_DIR="+dir, "TOKENRING_ACCOUNTS_TEST_PASS="+pass)
 	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stderr = os.Stderr
 	return cmd

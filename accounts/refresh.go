@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // flight is one refresh running in this process; concurrent callers for
@@ -262,13 +263,7 @@ func transient(err error) bool {
 	return errors.Is(err, flow.ErrTimeout) || errors.Is(err, flow.ErrUnreachable) || errors.Is(err, flow.ErrServer)
 }
 
-func cleanErr(err error) string {
-	m := []rune(flow.Clean(err.Error()))
-	if len(m) > 300 {
-		m = append(m[:299], '…')
-	}
-	return string(m)
-}
+func cleanErr(err error) string { return termtext.Snippet(err.Error(), 300) }
 
 // saveAccount replaces a's file; the caller holds a's lock. A removed
 // account stays removed.

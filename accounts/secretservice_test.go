@@ -39,7 +39,7 @@ func TestSecretService(t *testing.T) {
 	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "ss-client", APIKey: "ss-api-key-secret"})
 	defer srv.Close()
 	dir := t.TempDir()
-	s, err := Open(Config{Dir: dir, Getenv: env(nil), Exchanger: exchange.New()})
+	s, err := Open(Config{Dir: dir, Exchanger: exchange.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestSecretService(t *testing.T) {
 		t.Fatalf("secret-tool does not find the item in the Secret Service (%d bytes): %v", len(out), err)
 	}
 	// A second store (a new process would do the same) reads it back.
-	s2, err := Open(Config{Dir: dir, Backend: "secret-service", Getenv: env(nil), Exchanger: exchange.New()})
+	s2, err := Open(Config{Dir: dir, Backend: "secret-service", Exchanger: exchange.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,13 +120,13 @@ func TestSecretServiceAbsent(t *testing.T) {
 		t.Skip("needs a bare D-Bus session: run accounts/testdata/secret-service.sh (sets " + ssEnv + "=bare)")
 	}
 	start := time.Now()
-	_, err := Open(Config{Dir: t.TempDir(), Backend: "secret-service", Getenv: env(nil), Timeout: 3 * time.Second})
+	_, err := Open(Config{Dir: t.TempDir(), Backend: "secret-service", Timeout: 3 * time.Second})
 	if !errors.Is(err, ErrKeyring) || !strings.Contains(err.Error(), "secret-service") || !strings.Contains(err.Error(), "TOKENRING_KEYRING=file") ||
 		!strings.Contains(err.Error(), "org.freedesktop.secrets") {
 		t.Fatalf("secret-service without a service: %v", err)
 	}
 	t.Logf("after %v: %v", time.Since(start).Round(time.Millisecond), err)
-	s, err := Open(Config{Dir: t.TempDir(), Getenv: env(nil), Timeout: 3 * time.Second})
+	s, err := Open(Config{Dir: t.TempDir(), Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestSecretServiceSilent(t *testing.T) {
 	}
 
 	start := time.Now()
-	_, err = Open(Config{Dir: t.TempDir(), Backend: "secret-service", Getenv: env(nil), Timeout: time.Second})
+	_, err = Open(Config{Dir: t.TempDir(), Backend: "secret-service", Timeout: time.Second})
 	took := time.Since(start)
 	if !errors.Is(err, ErrKeyring) || !strings.Contains(err.Error(), "secret-service") || !strings.Contains(err.Error(), "did not answer") ||
 		!strings.Contains(err.Error(), "TOKENRING_KEYRING=file") {
@@ -183,7 +183,7 @@ func TestSecretServiceSilent(t *testing.T) {
 	}
 	t.Logf("after %v: %v", took.Round(time.Millisecond), err)
 
-	s, err := Open(Config{Dir: t.TempDir(), Getenv: env(nil), Timeout: time.Second})
+	s, err := Open(Config{Dir: t.TempDir(), Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestKeyringCallDeadline(t *testing.T) {
 // TestKeyctl: the kernel keyring, where the kernel allows it.
 func TestKeyctl(t *testing.T) {
 	ex := newFakeEx(time.Now)
-	s, err := Open(Config{Dir: t.TempDir(), Backend: "keyctl", Getenv: env(nil), Exchanger: ex})
+	s, err := Open(Config{Dir: t.TempDir(), Backend: "keyctl", Exchanger: ex})
 	if err != nil {
 		t.Skipf("keyctl is not usable here: %v", err)
 	}
@@ -276,7 +276,7 @@ func TestKeyctlAcrossProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program")
 	}
-	if _, err := Open(Config{Dir: t.TempDir(), Backend: "keyctl", Getenv: env(nil)}); err != nil {
+	if _, err := Open(Config{Dir: t.TempDir(), Backend: "keyctl"}); err != nil {
 		t.Skipf("keyctl is not usable here: %v", err)
 	}
 	exe := filepath.Join(t.TempDir(), "kcprobe")

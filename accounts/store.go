@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/config"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Store is the account store. Safe for concurrent use, and by several
@@ -27,7 +29,6 @@ type Store struct {
 	timeout    time.Duration
 	pol        Policy
 	now        func() time.Time
-	getenv     func(string) string
 
 	info BackendInfo
 	file bool            // the file backend (passphrase, atomic writes)
@@ -60,7 +61,6 @@ func Open(cfg Config) (*Store, error) {
 		timeout:    cfg.Timeout,
 		pol:        cfg.Policy.withDefaults(),
 		now:        cfg.Now,
-		getenv:     cfg.Getenv,
 		flights:    map[string]*flight{},
 	}
 	if s.timeout <= 0 {
@@ -68,9 +68,6 @@ func Open(cfg Config) (*Store, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.getenv == nil {
-		s.getenv = os.Getenv
 	}
 	if s.collection == "" {
 		s.collection = "login"
@@ -218,6 +215,12 @@ func (s *Store) free(name string) error {
 	return fmt.Errorf("%w: %s", ErrExists, name)
 }
 
+// Writable makes sure a new secret can be stored now, before anything
+// single-use (an authorization code) is spent for it: for the file keyring,
+// that its passphrase is known (asked for through Config.Passphrase when
+// there is one; ErrLocked when there is none).
+func (s *Store) Writable(ctx context.Context) error { return s.ensurePassphrase(ctx) }
+
 // ensurePassphrase asks for the file backend's passphrase now (if needed),
 // so that no prompt waits for a person while an account's lock is held.
 func (s *Store) ensurePassphrase(ctx context.Context) error {
@@ -241,8 +244,8 @@ func (s *Store) Secret(ctx context.Context, name string) (Secret, error) {
 
 func (s *Store) secretOf(ctx context.Context, a Account) (Secret, error) {
 	if a.Backend != "" && a.Backend != s.info.Name {
-		return Secret{}, fmt.Errorf("%w: the secret of %s is in the %s keyring, but this tokenring uses the %s keyring (%s); set TOKENRING_KEYRING=%s",
-			ErrKeyring, a.Name, a.Backend, s.info.Name, s.info.Reason, a.Backend)
+		return Secret{}, fmt.Errorf("%w: the secret of %s is in the %s keyring, but this tokenring uses the %s keyring (%s); set %s=%s",
+			ErrKeyring, a.Name, a.Backend, s.info.Name, s.info.Reason, config.EnvKeyring, a.Backend)
 	}
 	data, err := s.getItem(ctx, itemKey(a.Name))
 	if errors.Is(err, keyring.ErrKeyNotFound) {
@@ -274,7 +277,7 @@ func (s *Store) getItem(ctx context.Context, key string) ([]byte, error) {
 	var it keyring.Item
 	err := s.call(ctx, "reading "+key, func() (e error) { it, e = s.kr.Get(key); return })
 	if err != nil && !errors.Is(err, keyring.ErrKeyNotFound) && !errors.Is(err, ErrKeyring) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, termtext.Clean(err.Error()))
 	}
 	return it.Data, err
 }
@@ -296,7 +299,7 @@ func (s *Store) putSecret(ctx context.Context, name string, sec Secret) error {
 		return s.kr.Set(keyring.Item{Key: key, Data: data, Label: "tokenring: " + name, Description: "tokenring account " + name})
 	})
 	if err != nil && !errors.Is(err, ErrKeyring) {
-		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, termtext.Clean(err.Error()))
 	}
 	return err
 }
@@ -310,7 +313,7 @@ func (s *Store) deleteItem(ctx context.Context, key string) error {
 		return nil
 	}
 	if !errors.Is(err, ErrKeyring) {
-		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, flow.Clean(err.Error()))
+		err = fmt.Errorf("%w: the %s keyring: %s", ErrKeyring, s.info.Name, termtext.Clean(err.Error()))
 	}
 	return err
 }

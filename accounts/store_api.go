@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Errors a caller can test with errors.Is to pick a message or exit code.
@@ -30,31 +31,26 @@ var (
 	ErrRevokeFailed = errors.New("revoking the tokens at the provider failed")
 )
 
-// Environment variables the store reads (through Config.Getenv).
-const (
-	EnvKeyring    = "TOKENRING_KEYRING"
-	EnvPassphrase = "TOKENRING_PASSPHRASE"
-)
-
 // Config opens a Store.
 type Config struct {
-	Dir     string // config directory ($TOKENRING_HOME, else $XDG_CONFIG_HOME/tokenring)
-	Backend string // keyring backend name; "" = TOKENRING_KEYRING, then auto
-	// BackendSource says where Backend came from, for BackendInfo.Reason
-	// ("TOKENRING_KEYRING", "config.toml"); "" guesses.
+	Dir     string // config directory (config.Env.Dir)
+	Backend string // keyring backend name (config.Env.Backend); "" = automatic
+	// BackendSource says who chose Backend, for BackendInfo.Reason
+	// ("TOKENRING_KEYRING", "config.toml", "tokenring demo").
 	BackendSource string
 	// Passphrase is asked for the file backend's passphrase when none is
 	// known yet (TUI prompt or terminal prompt). The prompt of a keyring
 	// that has no passphrase yet contains "new" (see also BackendInfo.New):
-	// ask twice. nil: only TOKENRING_PASSPHRASE or Unlock can supply it,
-	// else operations needing secrets fail with ErrLocked.
+	// ask twice. nil: only EnvPassphrase or Unlock can supply it, else
+	// operations needing secrets fail with ErrLocked.
 	Passphrase func(prompt string) (string, error)
 	Exchanger  flow.Exchanger
 	Now        func() time.Time // nil: time.Now
 	Policy     Policy           // zero fields: DefaultPolicy()'s
 	Timeout    time.Duration    // deadline of one keyring call; zero: 10s
-	// Getenv reads TOKENRING_KEYRING and TOKENRING_PASSPHRASE; nil: os.Getenv.
-	Getenv func(string) string
+	// EnvPassphrase is the file keyring's passphrase from the environment
+	// (TOKENRING_PASSPHRASE), used before asking Passphrase.
+	EnvPassphrase string
 	// Collection is the Secret Service collection (default "login").
 	Collection string
 }
@@ -98,7 +94,7 @@ type DamagedError struct {
 }
 
 func damaged(name, path, reason string) *DamagedError {
-	e := &DamagedError{Name: flow.Clean(name), Path: path, Reason: reason}
+	e := &DamagedError{Name: termtext.Clean(name), Path: path, Reason: reason}
 	if ValidName(name) == nil {
 		e.Fix = "repair it, or remove the account ('tokenring remove " + name + "', which also deletes its secret) and link it again"
 	} else {
@@ -108,7 +104,7 @@ func damaged(name, path, reason string) *DamagedError {
 }
 
 func (e *DamagedError) Error() string {
-	return flow.Clean("the account file " + e.Path + " cannot be used (" + e.Reason + "): " + e.Fix)
+	return termtext.Clean("the account file " + e.Path + " cannot be used (" + e.Reason + "): " + e.Fix)
 }
 
 // Unwrap lets errors.Is find ErrDamaged.
@@ -122,7 +118,7 @@ type RevokeError struct {
 }
 
 func (e *RevokeError) Error() string {
-	return "removed " + e.Name + " here, but " + ErrRevokeFailed.Error() + ": " + flow.Clean(e.Err.Error())
+	return "removed " + e.Name + " here, but " + ErrRevokeFailed.Error() + ": " + termtext.Clean(e.Err.Error())
 }
 
 // Unwrap lets errors.Is find ErrRevokeFailed and the cause.

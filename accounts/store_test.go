@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/config"
 )
 
 func TestFileBackendLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	ex := newFakeEx(time.Now)
 	s := openFile(t, dir, "correct horse", ex, nil)
-	if b := s.Backend(); b.Name != "file" || !b.Locked || !b.New || b.Path != filepath.Join(dir, KeyringDir) || !strings.Contains(b.Reason, "config.toml") {
+	if b := s.Backend(); b.Name != "file" || !b.Locked || !b.New || b.Path != filepath.Join(dir, KeyringDir) || !strings.HasPrefix(b.Reason, "chosen by ") {
 		t.Fatalf("Backend() = %+v", b)
 	}
 	ctx := ctxT(t)
@@ -116,14 +117,14 @@ func TestWrongPassphraseThenRight(t *testing.T) {
 	}
 
 	// A store with no passphrase source: listing works, secrets are locked.
-	s2, err := Open(Config{Dir: dir, Backend: "file", Getenv: env(nil)})
+	s2, err := Open(Config{Dir: dir, Backend: "file"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l, err := s2.Accounts(); err != nil || len(l) != 1 {
 		t.Fatalf("listing without a passphrase: %v %v", l, err)
 	}
-	if st := s2.Status(mustAccount(t, s2, "a"), time.Now()); st != StatusValid {
+	if st := s2.Policy().Status(mustAccount(t, s2, "a"), time.Now()); st != StatusValid {
 		t.Fatalf("status without a passphrase = %v", st)
 	}
 	if _, err := s2.Secret(ctx, "a"); !errors.Is(err, ErrLocked) {
@@ -154,7 +155,7 @@ func TestWrongPassphraseThenRight(t *testing.T) {
 	// The callback: a wrong answer says so, the next call asks again.
 	answers := []string{"wrong-again", "right-pass"}
 	var prompts []string
-	s3, err := Open(Config{Dir: dir, Backend: "file", Getenv: env(nil), Passphrase: func(p string) (string, error) {
+	s3, err := Open(Config{Dir: dir, Backend: "file", Passphrase: func(p string) (string, error) {
 		prompts = append(prompts, p)
 		a := answers[0]
 		answers = answers[1:]
@@ -175,7 +176,7 @@ func TestWrongPassphraseThenRight(t *testing.T) {
 
 	// TOKENRING_PASSPHRASE wrong: the error names the variable.
 	s4 := openFile(t, dir, "nope", ex, nil)
-	if _, err := s4.Secret(ctx, "a"); !errors.Is(err, ErrBadPassphrase) || !strings.Contains(err.Error(), EnvPassphrase) {
+	if _, err := s4.Secret(ctx, "a"); !errors.Is(err, ErrBadPassphrase) || !strings.Contains(err.Error(), config.EnvPassphrase) {
 		t.Fatalf("wrong env passphrase = %v", err)
 	}
 }
@@ -192,7 +193,7 @@ func mustAccount(t *testing.T, s *Store, name string) Account {
 func TestNewKeyringPassphrase(t *testing.T) {
 	dir := t.TempDir()
 	var prompts []string
-	s, err := Open(Config{Dir: dir, Backend: "file", Getenv: env(nil), Passphrase: func(p string) (string, error) {
+	s, err := Open(Config{Dir: dir, Backend: "file", Passphrase: func(p string) (string, error) {
 		prompts = append(prompts, p)
 		return "first-pass", nil
 	}})
@@ -225,7 +226,7 @@ func TestNewKeyringPassphrase(t *testing.T) {
 }
 
 func TestEmptyPassphraseRefused(t *testing.T) {
-	s, err := Open(Config{Dir: t.TempDir(), Backend: "file", Getenv: env(nil), Passphrase: func(string) (string, error) { return "", nil }})
+	s, err := Open(Config{Dir: t.TempDir(), Backend: "file", Passphrase: func(string) (string, error) { return "", nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,16 +256,16 @@ func TestBadNames(t *testing.T) {
 
 func TestBackendChoice(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Open(Config{Dir: dir, Backend: "plaintext", Getenv: env(nil)})
+	_, err := Open(Config{Dir: dir, Backend: "plaintext"})
 	if !errors.Is(err, ErrKeyring) || !strings.Contains(err.Error(), "plaintext") {
 		t.Fatalf("unknown backend: %v", err)
 	}
-	_, err = Open(Config{Dir: dir, Getenv: env(map[string]string{EnvKeyring: "keychain"})})
+	_, err = Open(Config{Dir: dir, Backend: "keychain", BackendSource: config.EnvKeyring})
 	if !errors.Is(err, ErrKeyring) || !strings.Contains(err.Error(), "macOS") || !strings.Contains(err.Error(), "TOKENRING_KEYRING=file") ||
 		!strings.Contains(err.Error(), "chosen by TOKENRING_KEYRING") {
 		t.Fatalf("keychain on Linux: %v", err)
 	}
-	s, err := Open(Config{Dir: dir, Getenv: env(map[string]string{EnvKeyring: "file"})})
+	s, err := Open(Config{Dir: dir, Backend: "file", BackendSource: config.EnvKeyring})
 	if err != nil || s.Backend().Reason != "chosen by TOKENRING_KEYRING" {
 		t.Fatalf("file by env: %v %+v", err, s.Backend())
 	}
@@ -277,7 +278,7 @@ func TestAutoWithoutBus(t *testing.T) {
 	if registered("secret-service") || registered("kwallet") {
 		t.Skip("a D-Bus session bus answered at start; the automatic choice is exercised by TestSecretService")
 	}
-	s, err := Open(Config{Dir: t.TempDir(), Getenv: env(nil)})
+	s, err := Open(Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +287,7 @@ func TestAutoWithoutBus(t *testing.T) {
 		t.Fatalf("auto without bus: %+v", b)
 	}
 	t.Logf("reason: %s", b.Reason)
-	_, err = Open(Config{Dir: t.TempDir(), Backend: "secret-service", Getenv: env(nil)})
+	_, err = Open(Config{Dir: t.TempDir(), Backend: "secret-service"})
 	if !errors.Is(err, ErrKeyring) || !strings.Contains(err.Error(), "D-Bus") || !strings.Contains(err.Error(), "TOKENRING_KEYRING=file") {
 		t.Fatalf("secret-service without a bus: %v", err)
 	}
@@ -297,33 +298,33 @@ func TestStatusAndPolicy(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	hour := Account{Name: "h", AccessIssued: t0, AccessExpiry: t0.Add(time.Hour), HasRefresh: true}
 	// 10% of 1 h = 6 min, clamped to 5 min.
-	if due := s.RefreshDue(hour); !due.Equal(t0.Add(55 * time.Minute)) {
+	if due := s.Policy().RefreshDue(hour); !due.Equal(t0.Add(55 * time.Minute)) {
 		t.Errorf("due(1h) = %v", due)
 	}
 	ten := Account{Name: "t", AccessIssued: t0, AccessExpiry: t0.Add(10 * time.Minute), HasRefresh: true}
-	if due := s.RefreshDue(ten); !due.Equal(t0.Add(9 * time.Minute)) { // 10% = 60 s
+	if due := s.Policy().RefreshDue(ten); !due.Equal(t0.Add(9 * time.Minute)) { // 10% = 60 s
 		t.Errorf("due(10m) = %v", due)
 	}
 	short := Account{Name: "s", AccessIssued: t0, AccessExpiry: t0.Add(2 * time.Minute), HasRefresh: true}
-	if due := s.RefreshDue(short); !due.Equal(t0.Add(90 * time.Second)) { // 12 s -> min 30 s
+	if due := s.Policy().RefreshDue(short); !due.Equal(t0.Add(90 * time.Second)) { // 12 s -> min 30 s
 		t.Errorf("due(2m) = %v", due)
 	}
 	tiny := Account{Name: "x", AccessIssued: t0, AccessExpiry: t0.Add(20 * time.Second), HasRefresh: true}
-	if due := s.RefreshDue(tiny); !due.Equal(t0.Add(10 * time.Second)) { // at most half the lifetime
+	if due := s.Policy().RefreshDue(tiny); !due.Equal(t0.Add(10 * time.Second)) { // at most half the lifetime
 		t.Errorf("due(20s) = %v", due)
 	}
-	if !s.RefreshDue(Account{Name: "w"}).IsZero() {
+	if !s.Policy().RefreshDue(Account{Name: "w"}).IsZero() {
 		t.Error("a token without expiry has a refresh due")
 	}
-	if !s.RefreshDue(Account{Name: "n", AccessIssued: t0, AccessExpiry: t0.Add(time.Hour)}).IsZero() {
+	if !s.Policy().RefreshDue(Account{Name: "n", AccessIssued: t0, AccessExpiry: t0.Add(time.Hour)}).IsZero() {
 		t.Error("a token without refresh token has a refresh due")
 	}
 	cc := Account{Name: "c", AccessIssued: t0, AccessExpiry: t0.Add(time.Hour), Provider: flow.Provider{Grant: flow.GrantClientCredentials}}
-	if s.RefreshDue(cc).IsZero() {
+	if s.Policy().RefreshDue(cc).IsZero() {
 		t.Error("a client-credentials account has no refresh due")
 	}
 	custom := &Store{pol: Policy{Fraction: 0.5, Min: time.Second, Max: time.Hour}.withDefaults()}
-	if due := custom.RefreshDue(hour); !due.Equal(t0.Add(30 * time.Minute)) {
+	if due := custom.Policy().RefreshDue(hour); !due.Equal(t0.Add(30 * time.Minute)) {
 		t.Errorf("custom policy due = %v", due)
 	}
 
@@ -340,7 +341,7 @@ func TestStatusAndPolicy(t *testing.T) {
 		{Account{Name: "e", LastError: "boom", AccessExpiry: t0.Add(time.Hour)}, t0, StatusError},
 	}
 	for _, c := range cases {
-		if got := s.Status(c.a, c.at); got != c.want {
+		if got := s.Policy().Status(c.a, c.at); got != c.want {
 			t.Errorf("Status(%s at %v) = %v, want %v", c.a.Name, c.at.Sub(t0), got, c.want)
 		}
 	}
@@ -365,7 +366,7 @@ func TestTokenPaths(t *testing.T) {
 		t.Fatalf("token in the window: %v, refreshes %d", err, ex.refresh)
 	}
 	a := mustAccount(t, s, "a")
-	if !a.AccessExpiry.Equal(clk.Now().Add(time.Hour)) || !a.LastRefresh.Equal(clk.Now()) || s.Status(a, clk.Now()) != StatusValid {
+	if !a.AccessExpiry.Equal(clk.Now().Add(time.Hour)) || !a.LastRefresh.Equal(clk.Now()) || s.Policy().Status(a, clk.Now()) != StatusValid {
 		t.Fatalf("account after refresh: %+v", a)
 	}
 	sec, _ := s.Secret(ctx, "a")
@@ -388,7 +389,7 @@ func TestTokenPaths(t *testing.T) {
 		t.Fatalf("3 transient failures: %v", err)
 	}
 	a = mustAccount(t, s, "a")
-	if a.NeedsRelink || a.LastError == "" || s.Status(a, clk.Now()) != StatusError {
+	if a.NeedsRelink || a.LastError == "" || s.Policy().Status(a, clk.Now()) != StatusError {
 		t.Fatalf("after transient failure: %+v", a)
 	}
 	// The stored token is still handed out while valid.
@@ -417,7 +418,7 @@ func TestTokenPaths(t *testing.T) {
 		t.Fatalf("invalid_grant: %v after %d tries", err, ex.refresh-n)
 	}
 	a = mustAccount(t, s, "a")
-	if !a.NeedsRelink || s.Status(a, clk.Now()) != StatusNeedsRelink || !strings.Contains(a.LastError, "invalid_grant") {
+	if !a.NeedsRelink || s.Policy().Status(a, clk.Now()) != StatusNeedsRelink || !strings.Contains(a.LastError, "invalid_grant") {
 		t.Fatalf("after invalid_grant: %+v", a)
 	}
 	if _, err := s.Token(ctx, "a"); !errors.Is(err, ErrNeedsRelink) {
@@ -438,7 +439,7 @@ func TestTokenNoExpiryAndNoRefresh(t *testing.T) {
 	if tok, err := s.Token(ctx, "wh"); err != nil || tok.AccessToken != "warhorn-secret" {
 		t.Fatalf("no-expiry token: %v", err)
 	}
-	if st := s.Status(mustAccount(t, s, "wh"), clk.Now()); st != StatusNoExpiry {
+	if st := s.Policy().Status(mustAccount(t, s, "wh"), clk.Now()); st != StatusNoExpiry {
 		t.Fatalf("status %v", st)
 	}
 
@@ -494,13 +495,13 @@ func TestSingleflight(t *testing.T) {
 			toks[i], errs[i] = tok.AccessToken, err
 		}(i)
 	}
-	// Wait until the refresh is running, check the status, then let it finish.
+	// Wait until the refresh is running, then let it finish.
 	deadline := time.Now().Add(10 * time.Second)
 	for !s.refreshing("a") && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	if st := s.Status(mustAccount(t, s, "a"), clk.Now()); st != StatusRefreshing {
-		t.Errorf("status during refresh = %v", st)
+	if !s.refreshing("a") {
+		t.Errorf("no refresh in flight after 10 s")
 	}
 	close(ex.gate)
 	wg.Wait()
@@ -545,7 +546,7 @@ func TestRemoveRevokes(t *testing.T) {
 	if err := s.Add(ctx, Account{Name: "c", Provider: testProvider()}, Secret{Token: ex.Mint()}); err != nil {
 		t.Fatal(err)
 	}
-	locked, err := Open(Config{Dir: s.Dir(), Backend: "file", Getenv: env(nil), Exchanger: ex})
+	locked, err := Open(Config{Dir: s.Dir(), Backend: "file", Exchanger: ex})
 	if err != nil {
 		t.Fatal(err)
 	}

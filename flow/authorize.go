@@ -36,13 +36,15 @@ func (r AuthRequest) GoString() string { return r.String() }
 // (space separated, when there are scopes), a fresh state (32 random bytes,
 // base64url), a PKCE S256 code_challenge (RFC 7636 §4.2) unless p.PKCE is
 // off (the verifier is 32 random bytes, base64url: 43 unreserved characters),
-// a nonce (16 random bytes) when the scopes include openid, and p.AuthParams.
+// a nonce (16 random bytes) when the scopes include openid, prompt=consent
+// when they include offline_access (OpenID Connect Core §11), and
+// p.AuthParams (an empty value removes that parameter).
 // A query string already in p.AuthURL is kept. The request's Provider is
 // p with defaults filled in (WithDefaults).
 func StartAuth(p Provider) (*AuthRequest, error) {
 	p = p.WithDefaults()
 	if p.Grant != GrantAuthorizationCode {
-		return nil, fmt.Errorf("%w: %s uses the %s grant, which has no authorization URL", ErrConfig, nameOf(p), p.Grant)
+		return nil, fmt.Errorf("%w: %s uses the %s grant, which has no authorization URL", ErrConfig, p.Label(), p.Grant)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -56,7 +58,17 @@ func StartAuth(p Provider) (*AuthRequest, error) {
 		return nil, err
 	}
 	q := u.Query()
+	if slices.Contains(p.Scopes, "offline_access") {
+		// OpenID Connect Core §11: a request for offline access MUST carry
+		// prompt=consent, else certified servers drop offline_access and
+		// issue no refresh token. auth_params may say otherwise.
+		q.Set("prompt", "consent")
+	}
 	for k, v := range p.AuthParams {
+		if v == "" { // auth_params = { prompt = "" }: send no such parameter
+			q.Del(k)
+			continue
+		}
 		q.Set(k, v)
 	}
 	q.Set("response_type", "code")
@@ -98,13 +110,6 @@ func randomString(n int) (string, error) {
 		return "", fmt.Errorf("no randomness available: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func nameOf(p Provider) string {
-	if p.ID != "" {
-		return p.ID
-	}
-	return "the provider"
 }
 
 // IsLoopbackRedirect reports whether uri is an http redirect URI on

@@ -120,6 +120,44 @@ func TestStartAuthKeepsQueryAndParams(t *testing.T) {
 	}
 }
 
+// OpenID Connect Core §11: offline_access goes with prompt=consent, unless
+// auth_params says otherwise (another prompt, or none: an empty value).
+func TestStartAuthOfflineAccessAsksForConsent(t *testing.T) {
+	base := Provider{ID: "x", ClientID: "id", AuthURL: "https://a.example/auth", TokenURL: "https://a.example/token",
+		RedirectURI: "http://127.0.0.1:8765/cb"}
+	prompt := func(p Provider) (string, bool) {
+		t.Helper()
+		r, err := StartAuth(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(r.URL)
+		v, ok := u.Query()["prompt"]
+		if !ok {
+			return "", false
+		}
+		return v[0], true
+	}
+	p := base
+	p.Scopes = []string{"openid", "offline_access"}
+	if v, ok := prompt(p); !ok || v != "consent" {
+		t.Errorf("offline_access: prompt %q %v, want consent", v, ok)
+	}
+	p.Scopes = []string{"openid", "email"}
+	if _, ok := prompt(p); ok {
+		t.Error("prompt sent without offline_access")
+	}
+	p.Scopes = []string{"offline_access"}
+	p.AuthParams = map[string]string{"prompt": "login"}
+	if v, _ := prompt(p); v != "login" {
+		t.Errorf("auth_params prompt = login: got %q", v)
+	}
+	p.AuthParams = map[string]string{"prompt": ""}
+	if v, ok := prompt(p); ok {
+		t.Errorf("auth_params prompt = \"\": sent prompt=%q", v)
+	}
+}
+
 func TestStartAuthRefusesInvalid(t *testing.T) {
 	p := Provider{ID: "x", ClientID: "id", AuthURL: "http://a.example/auth", TokenURL: "https://a.example/token", RedirectURI: "https://app/cb"}
 	if _, err := StartAuth(p); !errors.Is(err, ErrInsecure) {

@@ -30,6 +30,11 @@ type OAuthError struct {
 	Description string // error_description, cleaned
 	URI         string // error_uri, cleaned
 	Status      int    // HTTP status, 0 when the error came in a redirect
+	// APIKeyHeader names the header the request carried an API key in ("":
+	// none); ClientSecret says it carried a client secret. They let Advice
+	// say which credential a provider refused.
+	APIKeyHeader string
+	ClientSecret bool
 }
 
 func (e *OAuthError) Error() string {
@@ -54,8 +59,14 @@ func (e *OAuthError) opOr(d string) string {
 func (e *OAuthError) Advice() string {
 	switch e.Code {
 	case "invalid_grant":
+		if e.Op == "client credentials" {
+			return "the provider refused to issue an application token for this client; check the client id and secret"
+		}
 		return "the code or refresh token is invalid, expired or already used; link the account again"
 	case "invalid_client", "unauthorized_client":
+		if e.APIKeyHeader != "" && !e.ClientSecret {
+			return "the provider did not accept the API key (sent as " + e.APIKeyHeader + ") or the client id; check the API key first"
+		}
 		return "the client id or client secret was not accepted; check them in the provider's app settings"
 	case "invalid_request":
 		return "the provider rejected the request as malformed; check the redirect URI and client id"

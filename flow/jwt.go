@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // MaxJWT is the longest token DecodeJWT reads (64 KiB).
@@ -65,21 +67,21 @@ func DecodeJWT(s string) (*JWT, error) {
 	j.Iat = numericDate(c["iat"])
 	j.Nbf = numericDate(c["nbf"])
 	if v, ok := c["iss"].(string); ok {
-		j.Iss = Clean(v)
+		j.Iss = termtext.Clean(v)
 	}
 	if v, ok := c["sub"].(string); ok {
-		j.Sub = Clean(v)
+		j.Sub = termtext.Clean(v)
 	}
 	if v, ok := c["nonce"].(string); ok {
 		j.Nonce = v
 	}
 	switch v := c["aud"].(type) {
 	case string:
-		j.Aud = []string{Clean(v)}
+		j.Aud = []string{termtext.Clean(v)}
 	case []any:
 		for _, a := range v {
 			if s, ok := a.(string); ok {
-				j.Aud = append(j.Aud, Clean(s))
+				j.Aud = append(j.Aud, termtext.Clean(s))
 			}
 		}
 	}
@@ -168,7 +170,7 @@ func display(m map[string]any, dates bool) []Claim {
 				}
 			}
 		}
-		out = append(out, Claim{Name: Clean(k), Value: Clean(s)})
+		out = append(out, Claim{Name: termtext.Clean(k), Value: termtext.Clean(s)})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out

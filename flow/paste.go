@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // MaxPaste is the longest text ParsePaste reads (4 KiB).
@@ -258,7 +260,7 @@ func parseField(f string) fieldResult {
 	} else if strings.TrimSpace(e) != "" {
 		d, _ := one(params, "error_description")
 		u, _ := one(params, "error_uri")
-		oe := &OAuthError{Op: "authorization", Code: Clean(truncate(e, 100)), Description: Clean(d), URI: Clean(truncate(u, 300))}
+		oe := &OAuthError{Op: "authorization", Code: termtext.Snippet(e, 100), Description: termtext.Clean(d), URI: termtext.Snippet(u, 300)}
 		if oe.Code == "" { // the error code was only control characters
 			oe.Code = "unreadable_error"
 		}
@@ -284,7 +286,7 @@ func noCodeReason(f string, qv, fv map[string][]string) string {
 	}
 	where := ""
 	if u, err := url.Parse(f); err == nil && u.Host != "" && len(u.Scheme)+len(u.Host) <= 100 {
-		where = " (" + Clean(u.Scheme+"://"+u.Host) + ")"
+		where = " (" + termtext.Clean(u.Scheme+"://"+u.Host) + ")"
 	}
 	return "the address" + where + " has no code parameter; paste the address the browser landed on after you approved"
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Preset identifiers.
@@ -101,7 +103,7 @@ func Preset(id string, o Overrides) (Provider, error) {
 		return warhorn().With(o), nil
 	case PresetDressipi:
 		if strings.TrimSpace(o.BaseURL) == "" {
-			return Provider{}, fmt.Errorf("%w: dressipi needs the customer's API base URL: give --base-url (for example https://api.example.dressipi.com)", ErrConfig)
+			return Provider{}, &FieldError{Field: FieldBaseURL, Problem: problemMissing, Hint: "Dressipi: the customer's API base URL, like https://api.example.dressipi.com", Kind: ErrConfig}
 		}
 		if err := checkBaseURL(o.BaseURL); err != nil {
 			return Provider{}, err
@@ -109,7 +111,7 @@ func Preset(id string, o Overrides) (Provider, error) {
 		return dressipi().With(o), nil
 	case PresetGeneric, "custom", "oidc":
 		if strings.TrimSpace(o.Issuer) == "" && strings.TrimSpace(o.TokenURL) == "" {
-			return Provider{}, fmt.Errorf("%w: a generic provider needs --issuer (OpenID Connect discovery) or --auth-url and --token-url", ErrConfig)
+			return Provider{}, &FieldError{Field: FieldIssuer, Problem: problemMissing, Hint: "for OpenID Connect discovery; or give the authorization and token URLs instead", Kind: ErrConfig}
 		}
 		p := generic().With(o)
 		if p.Issuer != "" && o.Scopes == nil && len(p.Scopes) == 0 {
@@ -121,18 +123,15 @@ func Preset(id string, o Overrides) (Provider, error) {
 	for _, p := range Presets() {
 		names = append(names, p.ID)
 	}
-	return Provider{}, fmt.Errorf("%w: unknown provider %q (built in: %s)", ErrConfig, Clean(truncate(id, 40)), strings.Join(names, ", "))
+	return Provider{}, fmt.Errorf("%w: unknown provider %q (built in: %s)", ErrConfig, termtext.Snippet(id, 40), strings.Join(names, ", "))
 }
 
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("%w: base URL %q is not an absolute URL (like https://api.example.com)", ErrConfig, Clean(truncate(raw, 80)))
+	if err == nil && (u.RawQuery != "" || u.Fragment != "") {
+		return &FieldError{Field: FieldBaseURL, Problem: fmt.Sprintf("must not have a query or fragment: %q", termtext.Snippet(raw, 80)), Kind: ErrConfig}
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%w: base URL %q must not have a query or fragment", ErrConfig, Clean(truncate(raw, 80)))
-	}
-	return checkEndpoint("base URL", raw)
+	return CheckEndpoint(FieldBaseURL, raw)
 }
 
 // With returns a copy of p with the non-empty fields of o applied. A new
@@ -255,15 +254,4 @@ func (p Provider) AuthHeader(accessToken string) (name, value string) {
 		return "Authorization", "Bearer " + accessToken
 	}
 	return h, accessToken
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// cut on a rune boundary
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }

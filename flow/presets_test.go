@@ -2,6 +2,7 @@ package flow
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func TestPresetWarhorn(t *testing.T) {
 	// No redirect URI: Validate says what to give.
 	p, _ = Preset("warhorn", Overrides{ClientID: "id"})
 	err = p.Validate()
-	if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "--redirect-uri") || !strings.Contains(err.Error(), "https callback") {
+	if err == nil || !errors.Is(err, ErrConfig) || !hasField(err, FieldRedirectURI) || !strings.Contains(err.Error(), "https callback") {
 		t.Fatalf("missing redirect: %v", err)
 	}
 
@@ -68,7 +69,7 @@ func TestPresetWarhorn(t *testing.T) {
 }
 
 func TestPresetDressipi(t *testing.T) {
-	if _, err := Preset("dressipi", Overrides{ClientID: "id"}); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "--base-url") {
+	if _, err := Preset("dressipi", Overrides{ClientID: "id"}); !errors.Is(err, ErrConfig) || !hasField(err, FieldBaseURL) {
 		t.Fatalf("no base URL: %v", err)
 	}
 	if _, err := Preset("dressipi", Overrides{BaseURL: "http://api.example.com"}); !errors.Is(err, ErrInsecure) {
@@ -107,11 +108,11 @@ func TestPresetDressipi(t *testing.T) {
 	if q.TokenURL != "https://t.example/token" || q.AuthURL != "https://b.example/oauth/authorize" {
 		t.Fatalf("override %q %q", q.AuthURL, q.TokenURL)
 	}
-	// The template from Presets() fails Validate by naming --base-url.
+	// The template from Presets() fails Validate on its base URL.
 	for _, tp := range Presets() {
 		if tp.ID == "dressipi" {
 			tp.ClientID = "id"
-			if err := tp.Validate(); err == nil || !strings.Contains(err.Error(), "--base-url") {
+			if err := tp.Validate(); err == nil || !hasField(err, FieldBaseURL) {
 				t.Fatalf("template: %v", err)
 			}
 		}
@@ -119,7 +120,7 @@ func TestPresetDressipi(t *testing.T) {
 }
 
 func TestPresetGeneric(t *testing.T) {
-	if _, err := Preset("generic", Overrides{ClientID: "id"}); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "--issuer") {
+	if _, err := Preset("generic", Overrides{ClientID: "id"}); !errors.Is(err, ErrConfig) || !hasField(err, FieldIssuer) {
 		t.Fatalf("empty generic: %v", err)
 	}
 	p, err := Preset("oidc", Overrides{Issuer: "https://id.example.com", ClientID: "id"})
@@ -149,7 +150,7 @@ func TestPresetGeneric(t *testing.T) {
 	}
 	// Device grant needs a device endpoint.
 	p, _ = Preset("generic", Overrides{TokenURL: "https://a.example/token", ClientID: "id", Grant: GrantDeviceCode})
-	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "--device-auth-url") {
+	if err := p.Validate(); !hasField(err, FieldDeviceAuthURL) {
 		t.Fatalf("device without endpoint: %v", err)
 	}
 	if err := p.With(Overrides{DeviceAuthURL: "https://a.example/device"}).Validate(); err != nil {
@@ -179,12 +180,12 @@ func TestValidateEndpoints(t *testing.T) {
 		{"relative token URL", func(p *Provider) { p.TokenURL = "/token" }, ErrConfig, "absolute"},
 		{"fragment in auth URL", func(p *Provider) { p.AuthURL = "https://a.example/auth#x" }, ErrConfig, "fragment"},
 		{"userinfo", func(p *Provider) { p.TokenURL = "https://u:p@a.example/token" }, ErrConfig, "user name"},
-		{"missing token URL", func(p *Provider) { p.TokenURL = "" }, ErrConfig, "--token-url"},
-		{"missing client id", func(p *Provider) { p.ClientID = "" }, ErrConfig, "--client-id"},
+		{"missing token URL", func(p *Provider) { p.TokenURL = "" }, ErrConfig, "token_url"},
+		{"missing client id", func(p *Provider) { p.ClientID = "" }, ErrConfig, "client_id"},
 		{"redirect custom scheme", func(p *Provider) { p.RedirectURI = "com.example.app:/oauth2redirect" }, nil, ""},
 		{"redirect OOB", func(p *Provider) { p.RedirectURI = "urn:ietf:wg:oauth:2.0:oob" }, nil, ""},
 		{"redirect loopback http", func(p *Provider) { p.RedirectURI = "http://127.0.0.1:8765/callback" }, nil, ""},
-		{"redirect http off loopback", func(p *Provider) { p.RedirectURI = "http://app.example/cb" }, ErrInsecure, "redirect URI"},
+		{"redirect http off loopback", func(p *Provider) { p.RedirectURI = "http://app.example/cb" }, ErrInsecure, "redirect_uri"},
 		{"redirect other urn", func(p *Provider) { p.RedirectURI = "urn:example:foo" }, ErrConfig, "out-of-band"},
 		{"redirect javascript", func(p *Provider) { p.RedirectURI = "javascript:alert(1)" }, ErrConfig, "scheme"},
 		{"redirect relative", func(p *Provider) { p.RedirectURI = "/cb" }, ErrConfig, "absolute"},
@@ -236,5 +237,41 @@ func TestAuthHeader(t *testing.T) {
 		if n != tt.name || v != tt.value {
 			t.Errorf("%q: got %s: %s", tt.header, n, v)
 		}
+	}
+}
+
+func hasField(err error, f Field) bool {
+	for _, fe := range FieldErrors(err) {
+		if fe.Field == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Validation errors name their field, so each front end names it its own
+// way: the CLI by its flag, the wizard by its label.
+func TestFieldErrorsRender(t *testing.T) {
+	p := Provider{ID: "acme", AuthURL: "http://evil.example/a", TokenURL: "https://a.example/t"}
+	err := p.Validate()
+	if !errors.Is(err, ErrConfig) || !errors.Is(err, ErrInsecure) {
+		t.Fatalf("kinds lost in %v", err)
+	}
+	fields := map[Field]bool{}
+	for _, fe := range FieldErrors(err) {
+		fields[fe.Field] = true
+	}
+	if !fields[FieldClientID] || !fields[FieldRedirectURI] || !fields[FieldAuthURL] || len(fields) != 3 {
+		t.Fatalf("fields %v in %v", fields, err)
+	}
+	flags := map[Field]string{FieldClientID: "--client-id", FieldAuthURL: "--auth-url"}
+	out := RenderFields(fmt.Errorf("wrapped: %w", err), func(f Field) string { return flags[f] })
+	for _, want := range []string{"--client-id is needed (the client id", "--auth-url uses http on a host that is not loopback", "redirect_uri is needed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rendered %q lacks %q", out, want)
+		}
+	}
+	if strings.Contains(out, "wrapped") {
+		t.Errorf("rendered %q keeps the wrapper's text instead of the field errors", out)
 	}
 }

@@ -1,5 +1,7 @@
 package flow
 
+import "github.com/tokenring/tokenring/internal/termtext"
+
 // PKCE says whether a provider uses Proof Key for Code Exchange (RFC 7636).
 type PKCE string
 
@@ -78,6 +80,19 @@ type Provider struct {
 	Headers     map[string]string `json:"headers,omitempty" toml:"headers"`           // extra non-secret headers on every call
 	AuthParams  map[string]string `json:"auth_params,omitempty" toml:"auth_params"`   // extra authorization URL parameters
 	TokenParams map[string]string `json:"token_params,omitempty" toml:"token_params"` // extra token request parameters
+}
+
+// Label names the provider for people: its display name, else its id,
+// else "custom"; cleaned for the terminal (a display name may come from
+// config.toml or a discovery document).
+func (p Provider) Label() string {
+	switch {
+	case p.DisplayName != "":
+		return termtext.Clean(p.DisplayName)
+	case p.ID != "":
+		return termtext.Clean(p.ID)
+	}
+	return "custom"
 }
 
 // Overrides are the non-secret settings a user may give on the command line

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // reservedAuthParams are set by StartAuth and may not come from AuthParams.
@@ -13,9 +15,10 @@ var reservedAuthParams = []string{"response_type", "client_id", "redirect_uri", 
 	"code_challenge", "code_challenge_method", "nonce"}
 
 // Validate reports what is missing or unsafe in p, for the grant it uses
-// (p.Grant, default authorization_code). All problems are joined into one
-// error; each wraps ErrConfig, or ErrInsecure for an http endpoint or
-// redirect URI off loopback (errors.Is works on the joined error).
+// (p.Grant, default authorization_code). Every problem is a *FieldError
+// naming its field; they are joined into one error (FieldErrors splits it).
+// errors.Is(err, ErrConfig) holds, and errors.Is(err, ErrInsecure) for an
+// http endpoint or redirect URI off loopback.
 //
 // Endpoints (auth, token, revocation, device, issuer, base URL) must be
 // absolute https URLs without a fragment; http is allowed only on loopback
@@ -25,82 +28,82 @@ var reservedAuthParams = []string{"response_type", "client_id", "redirect_uri", 
 func (p Provider) Validate() error {
 	p = p.WithDefaults()
 	var errs []error
-	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...))
+	bad := func(f Field, problem, hint string) {
+		errs = append(errs, &FieldError{Field: f, Problem: problem, Hint: hint, Kind: ErrConfig})
 	}
-	name := p.ID
-	if name == "" {
-		name = "provider"
+	notOneOf := func(f Field, v, choices string) {
+		bad(f, fmt.Sprintf("must be %s, not %q", choices, termtext.Snippet(v, 40)), "")
 	}
 
 	switch p.PKCE {
 	case PKCEOff, PKCEOptional, PKCERequired:
 	default:
-		bad("pkce must be off, optional or required, not %q", Clean(truncate(string(p.PKCE), 40)))
+		notOneOf(FieldPKCE, string(p.PKCE), "off, optional or required")
 	}
 	switch p.ClientAuth {
 	case ClientAuthBody, ClientAuthBasic, ClientAuthStandard:
 	default:
-		bad("client_auth must be body, basic or standard, not %q", Clean(truncate(string(p.ClientAuth), 40)))
+		notOneOf(FieldClientAuth, string(p.ClientAuth), "body, basic or standard")
 	}
 	switch p.ClientSecret {
 	case NeedNone, NeedOptional, NeedRequired:
 	default:
-		bad("client_secret must be none, optional or required, not %q", Clean(truncate(string(p.ClientSecret), 40)))
+		notOneOf(FieldClientSecret, string(p.ClientSecret), "none, optional or required")
 	}
 	if strings.TrimSpace(p.ClientID) == "" {
-		bad("%s needs a client id: give --client-id (from the app registered with the provider)", name)
+		bad(FieldClientID, problemMissing, "the client id of the app registered with the provider")
 	} else if !isVSChars(p.ClientID, false) {
-		bad("the client id contains characters a client id cannot have")
+		bad(FieldClientID, "contains characters a client id cannot have", "")
 	}
 
-	need := func(field, flag, v string) {
+	need := func(f Field, v string) {
 		if strings.TrimSpace(v) == "" {
-			hint := "give " + flag
+			hint := ""
 			if p.Issuer != "" {
 				hint = "OpenID Connect discovery of the issuer fills it in"
-			} else if p.NeedsBaseURL {
-				hint = "give --base-url"
 			}
-			bad("%s needs a %s (%s)", name, field, hint)
+			bad(f, problemMissing, hint)
 		}
 	}
 	noBase := p.NeedsBaseURL && strings.TrimSpace(p.BaseURL) == ""
 	if noBase {
-		bad("%s needs the customer's API base URL: give --base-url", name)
+		bad(FieldBaseURL, problemMissing, "the customer's API base URL, like https://api.example.dressipi.com")
 	}
 	switch p.Grant {
 	case GrantAuthorizationCode:
-		need("authorization URL", "--auth-url", p.AuthURL)
-		need("token URL", "--token-url", p.TokenURL)
+		need(FieldAuthURL, p.AuthURL)
+		need(FieldTokenURL, p.TokenURL)
 		if strings.TrimSpace(p.RedirectURI) == "" {
 			if p.ID == PresetWarhorn {
-				bad("warhorn needs --redirect-uri: the https callback URL registered in your Warhorn application's settings (after authorizing, you paste the URL the browser lands on)")
+				bad(FieldRedirectURI, problemMissing, "the https callback URL registered in your Warhorn application's settings; after authorizing, you paste the URL the browser lands on")
 			} else {
-				bad("%s needs --redirect-uri: the redirect URI registered with the provider (http://127.0.0.1:PORT/callback lets tokenring catch the code itself)", name)
+				bad(FieldRedirectURI, problemMissing, "the redirect URI registered with the provider; http://127.0.0.1:PORT/callback lets tokenring catch the code itself")
 			}
 		}
 	case GrantClientCredentials:
-		need("token URL", "--token-url", p.TokenURL)
+		need(FieldTokenURL, p.TokenURL)
 		if p.ClientSecret == NeedNone {
-			bad("the client_credentials grant needs a client secret, but %s is set to take none", name)
+			bad(FieldClientSecret, "is set to none, but the client_credentials grant needs a client secret", "")
 		}
 	case GrantDeviceCode:
-		need("device authorization URL", "--device-auth-url", p.DeviceAuthURL)
-		need("token URL", "--token-url", p.TokenURL)
+		need(FieldDeviceAuthURL, p.DeviceAuthURL)
+		need(FieldTokenURL, p.TokenURL)
 	default:
-		bad("grant must be authorization_code, client_credentials or device_code, not %q", Clean(truncate(string(p.Grant), 40)))
+		notOneOf(FieldGrant, string(p.Grant), "authorization_code, client_credentials or device_code")
 	}
 
-	for _, ep := range []struct{ what, v string }{
-		{"authorization URL", p.AuthURL}, {"token URL", p.TokenURL},
-		{"revocation URL", p.RevocationURL}, {"device authorization URL", p.DeviceAuthURL},
-		{"issuer", p.Issuer}, {"base URL", p.BaseURL},
+	for _, ep := range []struct {
+		f Field
+		v string
+	}{
+		{FieldAuthURL, p.AuthURL}, {FieldTokenURL, p.TokenURL},
+		{FieldRevocationURL, p.RevocationURL}, {FieldDeviceAuthURL, p.DeviceAuthURL},
+		{FieldIssuer, p.Issuer}, {FieldBaseURL, p.BaseURL},
 	} {
 		if strings.TrimSpace(ep.v) == "" || noBase && strings.HasPrefix(ep.v, "/") {
 			continue
 		}
-		if err := checkEndpoint(ep.what, ep.v); err != nil {
+		if err := CheckEndpoint(ep.f, ep.v); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -111,26 +114,29 @@ func (p Provider) Validate() error {
 	}
 	for _, s := range p.Scopes {
 		if s == "" || !isScopeToken(s) {
-			bad("scope %q is not a valid scope token (RFC 6749 §3.3: no spaces, quotes or backslashes)", Clean(truncate(s, 40)))
+			bad(FieldScopes, fmt.Sprintf("has %q, which is not a valid scope (RFC 6749 §3.3: no spaces, quotes or backslashes)", termtext.Snippet(s, 40)), "")
 		}
 	}
-	for _, h := range []struct{ what, v string }{{"api_key_header", p.APIKeyHeader}, {"token_header", p.TokenHeader}} {
+	for _, h := range []struct {
+		f Field
+		v string
+	}{{FieldAPIKeyHeader, p.APIKeyHeader}, {FieldTokenHeader, p.TokenHeader}} {
 		if h.v != "" && !isHeaderName(h.v) {
-			bad("%s %q is not a valid HTTP header name", h.what, Clean(truncate(h.v, 40)))
+			bad(h.f, fmt.Sprintf("%q is not a valid HTTP header name", termtext.Snippet(h.v, 40)), "")
 		}
 	}
 	for k, v := range p.Headers {
 		if !isHeaderName(k) {
-			bad("header name %q is not valid", Clean(truncate(k, 40)))
+			bad(FieldHeaders, fmt.Sprintf("has %q, which is not a valid header name", termtext.Snippet(k, 40)), "")
 		}
 		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
-			bad("header %q has control characters in its value", Clean(truncate(k, 40)))
+			bad(FieldHeaders, fmt.Sprintf("has control characters in the value of %q", termtext.Snippet(k, 40)), "")
 		}
 	}
 	for k := range p.AuthParams {
 		for _, r := range reservedAuthParams {
 			if strings.EqualFold(k, r) {
-				bad("auth_params may not set %q: tokenring sets it itself", r)
+				bad(FieldAuthParams, fmt.Sprintf("may not set %q: tokenring sets it itself", r), "")
 			}
 		}
 	}
@@ -151,18 +157,24 @@ func IsLoopbackHost(host string) bool {
 	return a.Unmap().IsLoopback()
 }
 
-// checkEndpoint: absolute, https (or http on loopback), no fragment, no user info.
-func checkEndpoint(what, raw string) error {
-	shown := Clean(truncate(raw, 120))
+// CheckEndpoint is the one endpoint check (Validate and flow/exchange
+// both use it): an absolute https URL, or http on loopback (127.0.0.0/8,
+// ::1, localhost), without a #fragment or user info. The error is a
+// *FieldError for f.
+func CheckEndpoint(f Field, raw string) error {
+	shown := termtext.Snippet(raw, 120)
+	bad := func(kind error, problem string) error {
+		return &FieldError{Field: f, Problem: problem, Kind: kind}
+	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return fmt.Errorf("%w: the %s %q is not an absolute URL", ErrConfig, what, shown)
+		return bad(ErrConfig, fmt.Sprintf("is not an absolute URL: %q", shown))
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return fmt.Errorf("%w: the %s %q must not have a #fragment", ErrConfig, what, shown)
+		return bad(ErrConfig, fmt.Sprintf("must not have a #fragment: %q", shown))
 	}
 	if u.User != nil {
-		return fmt.Errorf("%w: the %s must not carry a user name or password", ErrConfig, what)
+		return bad(ErrConfig, "must not carry a user name or password")
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
@@ -171,44 +183,47 @@ func checkEndpoint(what, raw string) error {
 		if IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("%w: the %s %q uses http on a host that is not loopback", ErrInsecure, what, shown)
+		return bad(ErrInsecure, fmt.Sprintf("uses http on a host that is not loopback: %q (use https; http is allowed only on 127.0.0.1, ::1 and localhost)", shown))
 	}
-	return fmt.Errorf("%w: the %s %q must be an https URL", ErrInsecure, what, shown)
+	return bad(ErrInsecure, fmt.Sprintf("must be an https URL: %q", shown))
 }
 
 // CheckRedirectURI accepts an https URL, http on loopback (RFC 8252 §7.3),
 // a private-use URI scheme (RFC 8252 §7.1, e.g. com.example.app:/callback)
-// or an out-of-band URN.
+// or an out-of-band URN. The error is a *FieldError for FieldRedirectURI.
 func CheckRedirectURI(raw string) error {
-	shown := Clean(truncate(raw, 120))
+	shown := termtext.Snippet(raw, 120)
+	bad := func(kind error, problem string) error {
+		return &FieldError{Field: FieldRedirectURI, Problem: fmt.Sprintf(problem, shown), Kind: kind}
+	}
 	if raw == OOBRedirectURI || raw == DressipiRedirectURI {
 		return nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || strings.TrimSpace(raw) != raw {
-		return fmt.Errorf("%w: the redirect URI %q is not an absolute URI", ErrConfig, shown)
+		return bad(ErrConfig, "is not an absolute URI: %q")
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return fmt.Errorf("%w: the redirect URI %q must not have a #fragment (RFC 6749 §3.1.2)", ErrConfig, shown)
+		return bad(ErrConfig, "must not have a #fragment (RFC 6749 §3.1.2): %q")
 	}
 	switch s := strings.ToLower(u.Scheme); s {
 	case "https":
 		if u.Host == "" {
-			return fmt.Errorf("%w: the redirect URI %q has no host", ErrConfig, shown)
+			return bad(ErrConfig, "has no host: %q")
 		}
 		return nil
 	case "http":
 		if IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("%w: the redirect URI %q uses http on a host that is not loopback; use https or http://127.0.0.1:PORT/...", ErrInsecure, shown)
+		return bad(ErrInsecure, "uses http on a host that is not loopback: %q (use https, or http://127.0.0.1:PORT/...)")
 	case "urn":
-		return fmt.Errorf("%w: the redirect URI %q is not a known out-of-band URN (%s or %s)", ErrConfig, shown, OOBRedirectURI, DressipiRedirectURI)
+		return bad(ErrConfig, "is not a known out-of-band URN: %q (known: "+OOBRedirectURI+", "+DressipiRedirectURI+")")
 	case "javascript", "data", "file", "vbscript", "about", "blob", "ftp", "ws", "wss":
-		return fmt.Errorf("%w: the redirect URI %q uses a scheme that cannot be a redirect URI", ErrConfig, shown)
+		return bad(ErrConfig, "uses a scheme that cannot be a redirect URI: %q")
 	}
 	if u.Opaque == "" && u.Path == "" && u.Host == "" {
-		return fmt.Errorf("%w: the redirect URI %q has nothing after the scheme", ErrConfig, shown)
+		return bad(ErrConfig, "has nothing after the scheme: %q")
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func BenchmarkListView(b *testing.B) {
 
 func BenchmarkUpdateTick(b *testing.B) {
 	m := bigModel(b, 1000)
-	m.refreshing["block-background"] = true // keep the queue of due refreshes as is
+	m.sched.Start("block-background", false) // keep the queue of due refreshes as is
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -63,8 +63,8 @@ func BenchmarkUpdateTick(b *testing.B) {
 func TestListViewOnlyVisibleRows(t *testing.T) {
 	m := bigModel(t, 1000)
 	v := m.View().Content
-	if n := strings.Count(v, "account-"); n != m.listHeight() {
-		t.Fatalf("rendered %d rows, want %d", n, m.listHeight())
+	if n := strings.Count(v, "account-"); n != m.list.Height() {
+		t.Fatalf("rendered %d rows, want %d", n, m.list.Height())
 	}
 	if h := strings.Count(v, "\n") + 1; h != 24 {
 		t.Fatalf("view is %d lines, want 24", h)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // t0 is the fixed clock of the tests.
@@ -151,7 +152,7 @@ func (s *fakeStore) Refresh(ctx context.Context, name string) (accounts.Account,
 		if flow.IsInvalidGrant(err) {
 			a.NeedsRelink = true
 		}
-		a.LastError = flow.Clean(err.Error())
+		a.LastError = termtext.Clean(err.Error())
 		s.accts[name] = a
 		return accounts.Account{}, err
 	}
@@ -206,31 +207,9 @@ func (s *fakeStore) Unlock(ctx context.Context, pass string) error {
 	return nil
 }
 
-func (s *fakeStore) Status(a accounts.Account, now time.Time) accounts.Status {
-	switch {
-	case a.NeedsRelink:
-		return accounts.StatusNeedsRelink
-	case a.LastError != "":
-		return accounts.StatusError
-	case a.AccessExpiry.IsZero():
-		return accounts.StatusNoExpiry
-	case !now.Before(a.AccessExpiry):
-		return accounts.StatusExpired
-	}
-	if due := s.RefreshDue(a); !due.IsZero() && !now.Before(due) {
-		return accounts.StatusExpiringSoon
-	}
-	if a.AccessExpiry.Sub(now) < 2*time.Minute {
-		return accounts.StatusExpiringSoon
-	}
-	return accounts.StatusValid
-}
-
-func (s *fakeStore) RefreshDue(a accounts.Account) time.Time {
-	if !a.HasRefresh || a.AccessExpiry.IsZero() || a.NeedsRelink {
-		return time.Time{}
-	}
-	return a.AccessExpiry.Add(-time.Minute)
+// Policy: refresh (and show "expiring soon") one minute before expiry.
+func (s *fakeStore) Policy() accounts.Policy {
+	return accounts.Policy{Fraction: 0.5, Min: time.Minute, Max: time.Minute}
 }
 
 func (s *fakeStore) refreshes(name string) int {
@@ -397,6 +376,45 @@ func loadedFromStore(t testing.TB, s Backend) tea.Msg {
 		t.Fatal(err)
 	}
 	return loadedMsg{accts: a, backend: s.Backend()}
+}
+
+// settle sends msg to m and runs the Cmds it answers with as Bubble Tea
+// would, feeding their messages back until there are none left. A Cmd that
+// has not answered after 100 ms (the 1 Hz tick) is dropped.
+func settle(t testing.TB, m *Model, msg tea.Msg) {
+	t.Helper()
+	queue := []tea.Msg{msg}
+	for n := 0; len(queue) > 0; n++ {
+		if n > 1000 {
+			t.Fatal("the model does not settle")
+		}
+		_, cmd := m.Update(queue[0])
+		queue = append(queue[1:], runCmd(cmd)...)
+	}
+}
+
+func runCmd(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	select {
+	case msg := <-ch:
+		switch msg := msg.(type) {
+		case nil:
+			return nil
+		case tea.BatchMsg:
+			var out []tea.Msg
+			for _, c := range msg {
+				out = append(out, runCmd(c)...)
+			}
+			return out
+		}
+		return []tea.Msg{msg}
+	case <-time.After(100 * time.Millisecond):
+		return nil
+	}
 }
 
 func bgMsg(dark bool) tea.Msg {

@@ -2,82 +2,43 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
-	"github.com/tokenring/tokenring/theme"
+	"github.com/tokenring/tokenring/internal/termtext"
+	"github.com/tokenring/tokenring/ui/common"
+	"github.com/tokenring/tokenring/ui/list"
+	"github.com/tokenring/tokenring/ui/refresh"
 )
 
-type screen int
-
-const (
-	screenList screen = iota
-	screenWizard
-	screenDetail
-)
-
-type modal int
-
-const (
-	modalNone modal = iota
-	modalUnlock
-	modalConfirm
-	modalHelp
-)
-
-// Model is the root Bubble Tea model. Use New.
+// Model is the root Bubble Tea model: it routes. It owns what more than one
+// screen depends on — the accounts as last read (board), the background
+// refresh scheduler, the toast, the clipboard and the one 1 Hz tick — and
+// hands keys to the screen on top. Screens answer with actions, which
+// actions.go performs. Use New.
 type Model struct {
 	o      Options
-	ctx    context.Context // cancelled by shutdown: ends every running Cmd
+	c      *common.Common // shared with every screen
 	cancel context.CancelFunc
-	env    env
 	clip   clipper
-
-	th     *theme.Theme
 	dark   bool
-	width  int
-	height int
 
-	screen screen
-	modal  modal
-	keys   keyMap
-	help   help.Model
+	board    *board // the accounts, as last read from the store
+	sched    *refresh.Scheduler
+	backend  accounts.BackendInfo
+	lastLoad time.Time
 
-	// accounts, as last read from the store, and the visible order
-	accts     []accounts.Account
-	byName    map[string]int // index into accts
-	rows      []int          // indices into accts: sorted by attention, filtered
-	sel       int            // index into rows
-	offset    int            // first visible row
-	selName   string         // keeps the selection across re-sorting
-	loaded    bool
-	lastLoad  time.Time
-	loadErr   string
-	backend   accounts.BackendInfo
-	filter    textinput.Model
-	filtering bool
-
-	// background refresh
-	refreshing map[string]bool      // in flight
-	manual     map[string]bool      // in flight because the user asked
-	queued     []string             // due, waiting for a free slot
-	retryAt    map[string]time.Time // after a failed background refresh
-	backoff    map[string]time.Duration
-	rowErr     map[string]string // last failure of this session, cleaned
-	paused     bool              // keyring locked: background refresh waits for unlock
+	list   *list.Model   // always there: the screen the others return to
+	screen common.Screen // the list, the wizard or a detail view
+	dialog common.Screen // over the screen (unlock, confirm, help); nil: none
+	// afterUnlock is performed once the unlock dialog unlocked the keyring.
+	afterUnlock common.Action
 
 	// the one 1 Hz tick
 	ticking bool
 	tickGen int
-	now     time.Time
 
 	// status line
 	toast      string
@@ -89,14 +50,6 @@ type Model struct {
 	clipHash  [32]byte
 	clipWhat  string
 
-	// overlays
-	unlock      unlockModel
-	afterUnlock func() tea.Cmd
-	confirmName string
-
-	wiz    *wizard
-	detail *detailModel
-
 	quitting bool
 	// demoRequested: the user pressed D on the empty state (OfferDemo).
 	demoRequested bool
@@ -104,68 +57,37 @@ type Model struct {
 
 func newModel(o Options) *Model {
 	ctx, cancel := context.WithCancel(context.Background())
+	env := common.NewEnv(o.Getenv)
 	m := &Model{
-		o:          o,
-		ctx:        ctx,
-		cancel:     cancel,
-		env:        newEnv(o.Getenv),
-		dark:       !o.Light,
-		width:      80,
-		height:     24,
-		byName:     map[string]int{},
-		refreshing: map[string]bool{},
-		manual:     map[string]bool{},
-		retryAt:    map[string]time.Time{},
-		backoff:    map[string]time.Duration{},
-		rowErr:     map[string]string{},
-		keys:       newKeyMap(),
-		help:       help.New(),
+		o:      o,
+		cancel: cancel,
+		dark:   !o.Light,
+		c:      common.New(ctx, o.Timeout, o.Now, env, !o.Light),
 	}
-	m.clip = clipper{env: m.env, native: o.NativeClipboard}
-	if m.clip.native == nil && m.env.hasDisplay() {
+	var pol accounts.Policy
+	if o.Store != nil {
+		pol = o.Store.Policy()
+	}
+	m.sched = refresh.New(pol, o.Concurrency)
+	m.board = newBoard(m.c, pol, m.sched)
+	m.clip = clipper{env: env, native: o.NativeClipboard}
+	if m.clip.native == nil && env.HasDisplay() {
 		m.clip.native = systemClipboard{}
 	}
-	m.now = o.Now()
-	m.filter = newInput("filter: ", "name or provider", false)
-	m.filter.CharLimit = 64
-	m.unlock = newUnlock()
-	m.applyTheme()
+	m.list = list.New(m.c, m.board, o.Demo, o.OfferDemo)
+	m.screen = m.list
 	return m
-}
-
-func (m *Model) applyTheme() {
-	m.th = theme.New(m.dark, m.env.noColor())
-	m.help.Styles = help.Styles{
-		ShortKey: m.th.HelpKey, ShortDesc: m.th.HelpDesc, ShortSeparator: m.th.HelpSep,
-		FullKey: m.th.HelpKey, FullDesc: m.th.HelpDesc, FullSeparator: m.th.HelpSep,
-		Ellipsis: m.th.HelpSep,
-	}
-	styleInput(&m.filter, m.th)
-	styleInput(&m.unlock.input, m.th)
-	if m.wiz != nil {
-		m.wiz.restyle(m.th)
-	}
 }
 
 // shutdown cancels every running operation (Run calls it on exit).
 func (m *Model) shutdown() {
 	m.cancel()
-	if m.wiz != nil {
-		m.wiz.close()
+	if c, ok := m.screen.(common.Closing); ok {
+		c.Close()
 	}
 }
 
-// io runs fn in a Cmd with the operation deadline.
-func (m *Model) io(fn func(ctx context.Context) tea.Msg) tea.Cmd {
-	parent, d := m.ctx, m.o.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(parent, d)
-		defer cancel()
-		return fn(ctx)
-	}
-}
-
-// ---- messages -------------------------------------------------------------
+// ---- messages the root handles ------------------------------------------------
 
 type tickMsg struct{ gen int }
 
@@ -183,9 +105,10 @@ type refreshDoneMsg struct {
 }
 
 type copyReadyMsg struct {
-	name, what, text string // text is a secret: it goes to the clipboard only
-	err              error
-	retry            func() tea.Cmd
+	name, text string // text is a secret: it goes to the clipboard only
+	what       common.What
+	err        error
+	retry      readToken
 }
 
 type nativeClipMsg struct{ err error }
@@ -204,14 +127,6 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(tea.RequestBackgroundColor, m.load(""))
 }
 
-func (m *Model) load(selName string) tea.Cmd {
-	st := m.o.Store
-	return m.io(func(ctx context.Context) tea.Msg {
-		a, err := st.Accounts()
-		return loadedMsg{accts: a, backend: st.Backend(), err: err, selName: selName}
-	})
-}
-
 // Update handles one message. It never blocks: I/O runs in the Cmds it returns.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
@@ -224,12 +139,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.width, m.height = max(msg.Width, 20), max(msg.Height, 6)
-		m.help.SetWidth(m.width - 2)
-		m.clampScroll()
-		if m.detail != nil {
-			m.detail.resize(m)
-		}
+		m.c.SetSize(msg.Width, msg.Height)
+		m.list.Resized()
 		return nil
 	case tea.BackgroundColorMsg:
 		if d := msg.IsDark(); d != m.dark {
@@ -254,7 +165,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onCopyReady(msg)
 	case nativeClipMsg:
 		if msg.err != nil {
-			m.setToast("copied through the terminal (OSC 52); the system clipboard failed: "+flow.Clean(msg.err.Error()), true)
+			m.setToast("copied through the terminal (OSC 52); the system clipboard failed: "+termtext.Clean(msg.err.Error()), true)
 		}
 		return nil
 	case clipClearedMsg:
@@ -263,42 +174,39 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onRemoveDone(msg)
 	case unlockDoneMsg:
 		return m.onUnlockDone(msg)
-	case secretLoadedMsg:
-		if m.detail != nil {
-			return m.detail.onSecret(m, msg)
+	case tea.KeyPressMsg, tea.PasteMsg:
+		// keys and pastes go to the top-most layer
+		top := m.screen
+		if m.dialog != nil {
+			top = m.dialog
 		}
-		return nil
-	case wizardMsg:
-		if m.wiz != nil {
-			return m.wiz.update(m, msg)
-		}
-		return nil
+		return m.send(top, msg)
 	}
+	// Anything else (the result of a screen's own I/O, a spinner tick) goes
+	// to the screen and to the dialog over it; each ignores what is not its own.
+	cmd := m.send(m.screen, msg)
+	if m.dialog != nil {
+		cmd = tea.Batch(cmd, m.send(m.dialog, msg))
+	}
+	return cmd
+}
 
-	// Keys and pastes go to the top-most layer.
-	switch m.modal {
-	case modalUnlock:
-		return m.updateUnlock(msg)
-	case modalConfirm:
-		return m.updateConfirm(msg)
-	case modalHelp:
-		if k, ok := msg.(tea.KeyPressMsg); ok {
-			if k.String() == "ctrl+c" {
-				return m.quit()
-			}
-			m.modal = modalNone
-		}
-		return nil
+// send hands msg to the screen s and performs the action it answers with.
+func (m *Model) send(s common.Screen, msg tea.Msg) tea.Cmd {
+	act, cmd := s.Update(msg)
+	if act == nil {
+		return cmd
 	}
-	switch m.screen {
-	case screenWizard:
-		if m.wiz != nil {
-			return m.wiz.update(m, msg)
+	return tea.Batch(cmd, m.do(s, act))
+}
+
+func (m *Model) applyTheme() {
+	m.c.SetTheme(m.dark)
+	for _, s := range []common.Screen{m.list, m.screen, m.dialog} {
+		if st, ok := s.(common.Styled); ok {
+			st.Restyle()
 		}
-	case screenDetail:
-		return m.updateDetail(msg)
 	}
-	return m.updateList(msg)
 }
 
 func (m *Model) quit() tea.Cmd {
@@ -323,61 +231,29 @@ func (m *Model) maybeTick() tea.Cmd {
 // needTick: something on screen counts down, a refresh is due or waits for
 // a retry, a toast must go away, or the clipboard must be cleared.
 func (m *Model) needTick() bool {
-	now := m.now
 	if !m.toastUntil.IsZero() || !m.clipUntil.IsZero() {
 		return true
 	}
-	if m.wiz != nil && m.wiz.counting() {
+	if t, ok := m.screen.(common.Ticking); ok && t.NeedsTick() {
 		return true
 	}
-	if m.screen == screenDetail && m.detail != nil {
-		if a, ok := m.account(m.detail.name); ok && a.AccessExpiry.After(now) {
-			return true
-		}
-	}
-	if m.screen == screenList {
-		lo, hi := m.visibleRange()
-		for _, i := range m.rows[lo:hi] {
-			if m.accts[i].AccessExpiry.After(now) {
-				return true
-			}
-		}
-	}
-	if m.paused {
-		return false
-	}
-	for _, a := range m.accts {
-		if m.refreshWanted(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func (m *Model) refreshWanted(a accounts.Account) bool {
-	if a.NeedsRelink || m.refreshing[a.Name] {
-		return false
-	}
-	return !m.o.Store.RefreshDue(a).IsZero()
+	return m.sched.Waiting(m.board.accts)
 }
 
 func (m *Model) onTick() tea.Cmd {
-	m.now = m.o.Now()
+	m.c.Now = m.o.Now()
 	var cmds []tea.Cmd
-	if !m.toastUntil.IsZero() && !m.now.Before(m.toastUntil) {
+	if !m.toastUntil.IsZero() && !m.c.Now.Before(m.toastUntil) {
 		m.toast, m.toastUntil = "", time.Time{}
 	}
-	if !m.clipUntil.IsZero() && !m.now.Before(m.clipUntil) {
+	if !m.clipUntil.IsZero() && !m.c.Now.Before(m.clipUntil) {
 		cmds = append(cmds, m.clearClipboard())
 	}
-	if m.wiz != nil {
-		cmds = append(cmds, m.wiz.tick(m))
-	}
-	m.resort()
+	m.list.Resort()
 	cmds = append(cmds, m.scheduleRefreshes())
 	// while ticking anyway, pick up changes other processes (the CLI) made
-	if m.now.Sub(m.lastLoad) >= 15*time.Second {
-		m.lastLoad = m.now
+	if m.c.Now.Sub(m.lastLoad) >= 15*time.Second {
+		m.lastLoad = m.c.Now
 		cmds = append(cmds, m.load(""))
 	}
 	return tea.Batch(cmds...)
@@ -392,403 +268,53 @@ func (m *Model) setToast(s string, isErr bool) {
 	m.toastUntil = m.o.Now().Add(d)
 }
 
-// ---- loading and refreshing -------------------------------------------------
+// ---- refreshing ---------------------------------------------------------------
 
-func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
-	m.now = m.o.Now()
-	m.backend = msg.backend
-	if msg.err != nil {
-		m.loadErr = flow.Clean(msg.err.Error())
-		return nil
-	}
-	m.loaded, m.loadErr, m.lastLoad = true, "", m.now
-	m.accts = keepNewer(msg.accts, m.accts, m.byName)
-	m.byName = make(map[string]int, len(m.accts))
-	for i, a := range m.accts {
-		m.byName[a.Name] = i
-	}
-	if msg.selName != "" {
-		m.selName = msg.selName
-	}
-	m.resort()
-	if msg.selName != "" {
-		m.selectName(msg.selName)
-	}
-	return m.scheduleRefreshes()
-}
-
-// keepNewer returns the loaded accounts, except that an account this UI
-// refreshed after the load had read the index keeps the state the refresh
-// returned: the index read by a load that started before a refresh ended
-// still has the old expiry, and the account would look due and be
-// refreshed again (the refresh storm benchmark saw ~4% of 1,000 accounts
-// refreshed twice). Same account = same LinkedAt (not linked again since).
-func keepNewer(loaded, cur []accounts.Account, byName map[string]int) []accounts.Account {
-	for i, a := range loaded {
-		j, ok := byName[a.Name]
-		if !ok || j >= len(cur) {
-			continue
-		}
-		if c := cur[j]; c.Name == a.Name && c.LinkedAt.Equal(a.LinkedAt) && c.LastRefresh.After(a.LastRefresh) {
-			loaded[i] = c
-		}
-	}
-	return loaded
-}
-
-func (m *Model) account(name string) (accounts.Account, bool) {
-	i, ok := m.byName[name]
-	if !ok {
-		return accounts.Account{}, false
-	}
-	return m.accts[i], true
-}
-
-// status is the store's status, except while this UI refreshes the account.
-func (m *Model) status(a accounts.Account) accounts.Status {
-	if m.refreshing[a.Name] {
-		return accounts.StatusRefreshing
-	}
-	return m.o.Store.Status(a, m.now)
-}
-
-// scheduleRefreshes starts due background refreshes, at most Concurrency at a time.
+// scheduleRefreshes starts the due background refreshes the scheduler lets run.
 func (m *Model) scheduleRefreshes() tea.Cmd {
-	if m.paused {
-		return nil
-	}
-	now := m.now
-	queued := map[string]bool{}
-	for _, n := range m.queued {
-		queued[n] = true
-	}
-	for _, a := range m.accts {
-		if !m.refreshWanted(a) || queued[a.Name] {
-			continue
-		}
-		if due := m.o.Store.RefreshDue(a); due.After(now) {
-			continue
-		}
-		if t, ok := m.retryAt[a.Name]; ok && now.Before(t) {
-			continue
-		}
-		m.queued = append(m.queued, a.Name)
-		queued[a.Name] = true
-	}
 	var cmds []tea.Cmd
-	for len(m.queued) > 0 && len(m.refreshing) < m.o.Concurrency {
-		name := m.queued[0]
-		m.queued = m.queued[1:]
-		if _, ok := m.byName[name]; !ok || m.refreshing[name] {
-			continue
-		}
-		cmds = append(cmds, m.startRefresh(name, false))
+	for _, name := range m.sched.Next(m.board.accts, m.c.Now, m.board.exists) {
+		cmds = append(cmds, m.refreshCmd(name))
 	}
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) startRefresh(name string, manual bool) tea.Cmd {
-	m.refreshing[name] = true
-	if manual {
-		m.manual[name] = true
-	}
-	delete(m.rowErr, name)
+// startRefresh refreshes name now, because the user asked.
+func (m *Model) startRefresh(name string) tea.Cmd {
+	m.sched.Start(name, true)
+	return m.refreshCmd(name)
+}
+
+func (m *Model) refreshCmd(name string) tea.Cmd {
 	st := m.o.Store
-	return m.io(func(ctx context.Context) tea.Msg {
+	return m.c.IO(func(ctx context.Context) tea.Msg {
 		a, err := st.Refresh(ctx, name)
 		return refreshDoneMsg{name: name, acct: a, err: err}
 	})
 }
 
 func (m *Model) onRefreshDone(msg refreshDoneMsg) tea.Cmd {
-	manual := m.manual[msg.name]
-	delete(m.refreshing, msg.name)
-	delete(m.manual, msg.name)
-	m.now = m.o.Now()
-	if msg.err == nil {
-		delete(m.retryAt, msg.name)
-		delete(m.backoff, msg.name)
-		if i, ok := m.byName[msg.name]; ok && msg.acct.Name == msg.name {
-			m.accts[i] = msg.acct
+	m.c.Now = m.o.Now()
+	res := m.sched.Done(msg.name, msg.err, m.c.Now)
+	switch {
+	case msg.err == nil:
+		if msg.acct.Name == msg.name {
+			m.board.update(msg.acct)
 		}
-		if manual {
-			m.setToast("Refreshed "+flow.Clean(msg.name), false)
+		if res.Manual {
+			m.setToast("Refreshed "+termtext.Clean(msg.name), false)
 		}
-		m.resort()
+		m.list.SetAccounts(m.board.accts, "")
 		return tea.Batch(m.scheduleRefreshes(), m.load(""))
-	}
-	if errors.Is(msg.err, accounts.ErrLocked) {
-		m.paused = true
-		m.queued = nil
-		if manual {
-			name := msg.name
-			return m.openUnlock("to refresh "+name, func() tea.Cmd { return m.startRefresh(name, true) })
+	case res.Locked:
+		if res.Manual {
+			return m.openUnlock("to refresh "+msg.name, common.Refresh{Name: msg.name})
 		}
 		return nil
 	}
-	text := flow.Clean(msg.err.Error())
-	m.rowErr[msg.name] = text
-	b := m.backoff[msg.name]
-	if b == 0 {
-		b = 15 * time.Second
-	} else {
-		b = min(2*b, 10*time.Minute)
+	if res.Manual {
+		m.setToast("Refresh of "+termtext.Clean(msg.name)+" failed", true)
 	}
-	m.backoff[msg.name] = b
-	m.retryAt[msg.name] = m.now.Add(b)
-	if manual {
-		m.setToast("Refresh of "+flow.Clean(msg.name)+" failed", true)
-	}
-	// the store records LastError / NeedsRelink in the index: read it back
+	// the store records LastError / NeedsRelink in the account file: read it back
 	return tea.Batch(m.scheduleRefreshes(), m.load(""))
-}
-
-// ---- copy ---------------------------------------------------------------------
-
-// copyWhat: "access", "id", "header".
-func (m *Model) copyToken(name, what string) tea.Cmd {
-	a, ok := m.account(name)
-	if !ok {
-		return nil
-	}
-	if what == "id" && !a.HasIDToken {
-		m.setToast(flow.Clean(name)+" has no ID token", true)
-		return nil
-	}
-	st := m.o.Store
-	var retry func() tea.Cmd
-	retry = func() tea.Cmd {
-		return m.io(func(ctx context.Context) tea.Msg {
-			r := copyReadyMsg{name: name, what: what, retry: retry}
-			switch what {
-			case "id":
-				sec, err := st.Secret(ctx, name)
-				if err != nil {
-					r.err = err
-					return r
-				}
-				r.text = sec.Token.IDToken
-			default:
-				tok, err := st.Token(ctx, name)
-				if err != nil {
-					r.err = err
-					return r
-				}
-				r.text = tok.AccessToken
-				if what == "header" {
-					h, v := a.Provider.AuthHeader(tok.AccessToken)
-					r.text = h + ": " + v
-				}
-			}
-			if r.text == "" {
-				r.err = fmt.Errorf("the keyring holds no %s for this account", whatName(what))
-			}
-			return r
-		})
-	}
-	m.setToast("Reading "+whatName(what)+" of "+flow.Clean(name)+"…", false)
-	return retry()
-}
-
-func whatName(what string) string {
-	switch what {
-	case "id":
-		return "ID token"
-	case "header":
-		return "HTTP header"
-	case "url":
-		return "authorization URL"
-	}
-	return "access token"
-}
-
-func (m *Model) onCopyReady(msg copyReadyMsg) tea.Cmd {
-	if msg.err != nil {
-		if errors.Is(msg.err, accounts.ErrLocked) {
-			m.toast, m.toastUntil = "", time.Time{}
-			return m.openUnlock("to copy the "+whatName(msg.what)+" of "+msg.name, msg.retry)
-		}
-		m.setToast("Cannot copy the "+whatName(msg.what)+": "+flow.Clean(msg.err.Error()), true)
-		return tea.Batch(m.load(""))
-	}
-	// Token may have refreshed the account first: read the index again
-	return tea.Batch(m.copyText(msg.text, whatName(msg.what)+" of "+flow.Clean(msg.name), true), m.load(""))
-}
-
-// copyText puts text on the clipboard (OSC 52 through the terminal, and the
-// native clipboard where there is one) and, for secrets, schedules clearing.
-func (m *Model) copyText(text, label string, secret bool) tea.Cmd {
-	cmds := []tea.Cmd{tea.Raw(m.clip.osc52(text))}
-	if c := m.clip.writeNative(m.ctx, text); c != nil {
-		cmds = append(cmds, c)
-	}
-	suffix := ""
-	if secret && m.o.ClipboardClear > 0 {
-		m.clipUntil = m.o.Now().Add(m.o.ClipboardClear)
-		m.clipHash = hashText(text)
-		m.clipWhat = label
-		suffix = fmt.Sprintf(" (cleared in %s)", shortDuration(m.o.ClipboardClear))
-	}
-	m.setToast("Copied "+label+suffix, false)
-	return tea.Batch(cmds...)
-}
-
-func (m *Model) clearClipboard() tea.Cmd {
-	h := m.clipHash
-	m.clipUntil, m.clipHash = time.Time{}, [32]byte{}
-	m.setToast("Clipboard cleared", false)
-	cmds := []tea.Cmd{tea.Raw(m.clip.osc52Clear())}
-	if c := m.clip.clearNative(m.ctx, h); c != nil {
-		cmds = append(cmds, c)
-	}
-	if c := m.clip.clearTmux(m.ctx, h); c != nil {
-		cmds = append(cmds, c)
-	}
-	return tea.Batch(cmds...)
-}
-
-// ---- remove -----------------------------------------------------------------
-
-func (m *Model) startRemove(name string) tea.Cmd {
-	st := m.o.Store
-	m.setToast("Removing "+flow.Clean(name)+"…", false)
-	return m.io(func(ctx context.Context) tea.Msg {
-		return removeDoneMsg{name: name, err: st.Remove(ctx, name, true)}
-	})
-}
-
-func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
-	if msg.err != nil && errors.Is(msg.err, accounts.ErrRevokeFailed) {
-		// removed here; only the revocation at the provider failed
-		m.setToast(flow.Clean(msg.err.Error()), true)
-		delete(m.rowErr, msg.name)
-		if m.screen == screenDetail {
-			m.closeDetail()
-		}
-		return m.load("")
-	}
-	if msg.err != nil {
-		if errors.Is(msg.err, accounts.ErrLocked) {
-			name := msg.name
-			return m.openUnlock("to remove "+name, func() tea.Cmd { return m.startRemove(name) })
-		}
-		m.setToast("Remove failed: "+flow.Clean(msg.err.Error()), true)
-		return m.load("")
-	}
-	m.setToast("Removed "+flow.Clean(msg.name), false)
-	delete(m.rowErr, msg.name)
-	if m.screen == screenDetail {
-		m.closeDetail()
-	}
-	return m.load("")
-}
-
-// ---- unlock -----------------------------------------------------------------
-
-// openUnlock shows the passphrase prompt; after a successful unlock, retry runs.
-func (m *Model) openUnlock(why string, retry func() tea.Cmd) tea.Cmd {
-	m.modal = modalUnlock
-	m.afterUnlock = retry
-	m.unlock.open(why)
-	return nil
-}
-
-func (m *Model) onUnlockDone(msg unlockDoneMsg) tea.Cmd {
-	m.unlock.busy = false
-	if msg.err != nil {
-		switch {
-		case errors.Is(msg.err, accounts.ErrBadPassphrase):
-			m.unlock.fail("Wrong passphrase. Try again.")
-		case errors.Is(msg.err, accounts.ErrEmptyPass):
-			m.unlock.fail("The passphrase must not be empty.")
-		default:
-			m.unlock.fail(flow.Clean(msg.err.Error()))
-		}
-		return nil
-	}
-	m.modal = modalNone
-	m.paused = false
-	m.unlock.reset()
-	m.setToast("Keyring unlocked", false)
-	retry := m.afterUnlock
-	m.afterUnlock = nil
-	cmds := []tea.Cmd{m.load("")}
-	if retry != nil {
-		cmds = append(cmds, retry())
-	}
-	return tea.Batch(cmds...)
-}
-
-func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "ctrl+c":
-			return m.quit()
-		case "esc":
-			m.modal = modalNone
-			m.afterUnlock = nil
-			m.unlock.reset()
-			return nil
-		case "enter":
-			if m.unlock.busy {
-				return nil
-			}
-			pass := m.unlock.input.Value()
-			if pass == "" {
-				m.unlock.fail("Type the passphrase, then press enter.")
-				return nil
-			}
-			if m.backend.New { // a new keyring: the passphrase is set now, so ask twice
-				if !m.unlock.confirming {
-					m.unlock.first = pass
-					m.unlock.confirming = true
-					m.unlock.err = ""
-					m.unlock.input.SetValue("")
-					return nil
-				}
-				first := m.unlock.first
-				m.unlock.first, m.unlock.confirming = "", false
-				if pass != first {
-					m.unlock.fail("The two passphrases differ. Choose one and type it twice.")
-					return nil
-				}
-			}
-			m.unlock.busy = true
-			m.unlock.err = ""
-			m.unlock.input.SetValue("")
-			st := m.o.Store
-			return m.io(func(ctx context.Context) tea.Msg {
-				return unlockDoneMsg{err: st.Unlock(ctx, pass)}
-			})
-		}
-	}
-	if m.unlock.busy {
-		return nil
-	}
-	var cmd tea.Cmd
-	m.unlock.input, cmd = m.unlock.input.Update(msg)
-	return cmd
-}
-
-// ---- confirm remove ----------------------------------------------------------
-
-func (m *Model) updateConfirm(msg tea.Msg) tea.Cmd {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil
-	}
-	switch strings.ToLower(k.String()) {
-	case "ctrl+c":
-		return m.quit()
-	case "y", "enter":
-		m.modal = modalNone
-		name := m.confirmName
-		m.confirmName = ""
-		return m.startRemove(name)
-	case "n", "esc", "q":
-		m.modal = modalNone
-		m.confirmName = ""
-	}
-	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/ui/common"
 )
 
 // The one tick runs only while something counts down or a refresh is due.
@@ -109,68 +110,30 @@ func TestResizeKeepsTheViewInBounds(t *testing.T) {
 	}
 }
 
-func TestCountdownFormat(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "0s", 59 * time.Second: "59s", 4*time.Minute + 12*time.Second: "4m 12s",
-		time.Hour + 5*time.Minute: "1h 05m", 50 * time.Hour: "2d 2h",
-	} {
-		if got := countdown(d); got != want {
-			t.Errorf("countdown(%v) = %q, want %q", d, got, want)
-		}
-	}
-	if got := shortDuration(30 * time.Second); got != "30s" {
-		t.Errorf("shortDuration(30s) = %q", got)
-	}
-	if got := shortDuration(2 * time.Minute); got != "2m" {
-		t.Errorf("shortDuration(2m) = %q", got)
-	}
-	if got := wrapText("copy the access token of dressipi-shop now", 30); got != "copy the access token of\ndressipi-shop now" {
-		t.Errorf("wrapText = %q", got)
-	}
-}
-
 func TestOSC52Wrapping(t *testing.T) {
-	plain := clipper{env: newEnv(func(string) string { return "" })}.osc52("tok")
+	plain := clipper{env: common.NewEnv(func(string) string { return "" })}.osc52("tok")
 	if plain != "\x1b]52;c;dG9r\x07" {
 		t.Fatalf("plain = %q", plain)
 	}
-	tmux := clipper{env: newEnv(func(k string) string { return map[string]string{"TMUX": "x"}[k] })}.osc52("tok")
+	tmux := clipper{env: common.NewEnv(func(k string) string { return map[string]string{"TMUX": "x"}[k] })}.osc52("tok")
 	if tmux != "\x1b]52;c;dG9r\x07\x1bPtmux;\x1b\x1b]52;c;dG9r\x07\x1b\\" {
 		t.Fatalf("tmux = %q", tmux)
 	}
-	screen := clipper{env: newEnv(func(k string) string { return map[string]string{"STY": "x"}[k] })}.osc52("tok")
+	screen := clipper{env: common.NewEnv(func(k string) string { return map[string]string{"STY": "x"}[k] })}.osc52("tok")
 	if screen != "\x1bP\x1b]52;c;dG9r\x07\x1b\\" {
 		t.Fatalf("screen = %q", screen)
-	}
-}
-
-func TestLocalSessionDetection(t *testing.T) {
-	e := func(kv ...string) env {
-		m := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return newEnv(func(k string) string { return m[k] })
-	}
-	if !e("DISPLAY", ":0").local() || !e("WAYLAND_DISPLAY", "wayland-0").local() {
-		t.Fatal("a desktop session is local")
-	}
-	if e("DISPLAY", ":0", "SSH_CONNECTION", "1 2 3 4").local() || e("DISPLAY", "localhost:10", "SSH_TTY", "/dev/pts/1").local() {
-		t.Fatal("an SSH session is not local")
 	}
 }
 
 func TestLongTokenShownWhole(t *testing.T) {
 	c := newClock()
 	s := newFakeStore(c)
-	long := strings.Repeat("abcdefghij", 120) // 1,200 characters, longer than flow.Clean keeps
+	long := strings.Repeat("abcdefghij", 120) // 1,200 characters, longer than termtext.Clean keeps
 	s.put(accounts.Account{Name: "big", Provider: oidcP(), AccessExpiry: t0.Add(time.Hour)}, flow.Token{AccessToken: long})
 	m := New(baseOptions(s, c, nil))
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 200})
 	m.Update(loadedFromStore(t, s))
-	m.Update(press("enter"))
-	sec, _ := s.Secret(context.Background(), "big")
-	m.Update(secretLoadedMsg{name: "big", gen: m.detail.gen, sec: sec})
+	settle(t, m, press("enter")) // the detail view reads the tokens from the keyring
 	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "(1200 chars)") {
 		t.Fatalf("masked preview miscounts:\n%s", v)
 	}
@@ -200,25 +163,13 @@ func TestClearTmuxBuffers(t *testing.T) {
 	tm("set-buffer", "-b", "secret", "tok-123")
 	tm("set-buffer", "-b", "other", "keep me")
 	t.Setenv("TMUX", sock+",1,0") // the tmux the child processes talk to
-	c := clipper{env: newEnv(func(k string) string { return map[string]string{"TMUX": sock + ",1,0"}[k] })}
+	c := clipper{env: common.NewEnv(func(k string) string { return map[string]string{"TMUX": sock + ",1,0"}[k] })}
 	if msg := c.clearTmux(context.Background(), hashText("tok-123"))(); msg == nil {
 		t.Fatal("no message")
 	}
 	bufs := tm("list-buffers", "-F", "#{buffer_name}")
 	if strings.Contains(bufs, "secret") || !strings.Contains(bufs, "other") {
 		t.Fatalf("buffers after clearing: %q", bufs)
-	}
-}
-
-func TestMaskNeverPanicsNorRevealsShortSecrets(t *testing.T) {
-	for _, s := range []string{"", "a", "ab", "abcdef", "abcdefghijkl", "abcdefghijklm", "ünïcødé-tøkên"} {
-		got := mask(s)
-		if len([]rune(s)) > 3 && strings.Contains(got, s) {
-			t.Fatalf("mask(%q) = %q shows it", s, got)
-		}
-	}
-	if got := mask("abcdefghijklmnop"); !strings.HasPrefix(got, "abcdef•") || !strings.Contains(got, "(16 chars)") {
-		t.Fatalf("mask = %q", got)
 	}
 }
 
@@ -244,34 +195,9 @@ func TestRandomInputNoPanic(t *testing.T) {
 				break
 			}
 			v := m.View().Content
-			if n := strings.Count(v, "\n") + 1; n != m.height {
-				t.Fatalf("seed %d step %d: %d lines for height %d", seed, i, n, m.height)
+			if n := strings.Count(v, "\n") + 1; n != m.c.Height {
+				t.Fatalf("seed %d step %d: %d lines for height %d", seed, i, n, m.c.Height)
 			}
-		}
-	}
-}
-
-// The wizard's help offers ctrl+o (open the browser) only where a browser
-// can open: a local session with a display, not over SSH.
-func TestBrowserKeyOnlyWhenLocal(t *testing.T) {
-	for _, tc := range []struct {
-		env  map[string]string
-		want bool
-	}{
-		{map[string]string{"DISPLAY": ":0"}, true},
-		{map[string]string{"DISPLAY": ":0", "SSH_CONNECTION": "1 2 3 4"}, false},
-		{map[string]string{}, false},
-	} {
-		m := New(Options{Getenv: func(k string) string { return tc.env[k] }})
-		w := &wizard{step: stepAuthorize}
-		offered := false
-		for _, b := range w.keys(m) {
-			if b.Enabled() && b.Help().Key == "ctrl+o" {
-				offered = true
-			}
-		}
-		if offered != tc.want {
-			t.Errorf("env %v: ctrl+o offered = %v, want %v", tc.env, offered, tc.want)
 		}
 	}
 }

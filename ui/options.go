@@ -2,6 +2,21 @@
 // account list with live countdowns, the link wizard, the detail view, the
 // unlock prompt and help.
 //
+// Structure. The root Model (this package) routes: keys and pastes go to
+// the layer on top (a dialog, else the screen), every other message it does
+// not handle itself to the screen and the dialog. Each screen is a child
+// model in its own package — ui/list, ui/detail, ui/wizard, ui/dialog
+// (unlock, confirm, help) — that owns its state and answers with a typed
+// common.Action, which the root performs in one switch (actions.go). The
+// screens share one small *common.Common (theme, environment, keys, clock,
+// window size, the I/O helper) and read the accounts through the read-only
+// common.Accounts; none can reach the root or another screen (Go refuses
+// the import cycle, layering_test.go the sideways import). ui/refresh is
+// the background refresh scheduler, pure state that the root drives; its
+// Status is the one place where this session's refreshes in flight and
+// failures are put on top of the policy's status. Adding a screen: a
+// package with a common.Screen, and one case in actions.go that opens it.
+//
 // Keys. List: ↑/↓ (k/j), pgup/pgdn, g/G first/last, enter details,
 // c copy the access token, i copy the ID token, h copy the HTTP header the
 // provider expects, r refresh now, l link an account, L link the selected
@@ -15,10 +30,10 @@
 // failure enter starts over, e edits the details; esc goes back.
 //
 // The UI never does I/O in Update: every keyring, network, clipboard and
-// browser call runs in a tea.Cmd with a deadline and reports back with a
-// message naming the account (or the wizard attempt) it belongs to. It never
-// imports net/http: the network is reached through the Backend (an
-// *accounts.Store) and a flow.Exchanger.
+// browser call runs in a tea.Cmd with a deadline (common.Common.IO) and
+// reports back with a message naming the account (or the wizard attempt)
+// it belongs to. It never imports net/http: the network is reached through
+// the Backend (an *accounts.Store) and a flow.Exchanger.
 package ui
 
 import (
@@ -44,8 +59,9 @@ type Backend interface {
 	Refresh(ctx context.Context, name string) (accounts.Account, error)
 	Remove(ctx context.Context, name string, revoke bool) error
 	Unlock(ctx context.Context, passphrase string) error
-	Status(a accounts.Account, now time.Time) accounts.Status
-	RefreshDue(a accounts.Account) time.Time
+	// Policy is the refresh policy in force; the UI derives statuses and
+	// refresh times from it (accounts.Policy is pure).
+	Policy() accounts.Policy
 }
 
 var _ Backend = (*accounts.Store)(nil)

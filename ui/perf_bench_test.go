@@ -64,7 +64,7 @@ func BenchmarkFirstFrame1000Locked(b *testing.B) {
 	env := map[string]string{} // no TOKENRING_PASSPHRASE: locked
 	b.ReportAllocs()
 	for b.Loop() {
-		st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file", Getenv: func(k string) string { return env[k] }})
+		st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -134,12 +134,7 @@ func stormEnv(b *testing.B, n int) (*accounts.Store, *localoauth.Server) {
 		b.Fatal(err)
 	}
 	st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file", Exchanger: exchange.New(),
-		Getenv: func(k string) string {
-			if k == accounts.EnvPassphrase {
-				return pass
-			}
-			return ""
-		}})
+		EnvPassphrase: pass})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -217,13 +212,13 @@ func BenchmarkRefreshStorm1000(b *testing.B) {
 			select {
 			case msg := <-d.msgs:
 				d.step(msg)
-				maxFlight = max(maxFlight, len(m.refreshing))
+				maxFlight = max(maxFlight, m.sched.Running())
 			case <-deadline:
-				b.Fatalf("the storm did not end: %d refreshing, %d queued", len(m.refreshing), len(m.queued))
+				b.Fatalf("the storm did not end: %d refreshing, %d queued", m.sched.Running(), m.sched.Queued())
 			}
-			if len(m.refreshing) == 0 && len(m.queued) == 0 {
+			if m.sched.Running() == 0 && m.sched.Queued() == 0 {
 				refreshed := 0
-				for _, a := range m.accts {
+				for _, a := range m.board.accts {
 					if !a.LastRefresh.IsZero() {
 						refreshed++
 					}
@@ -247,7 +242,7 @@ func BenchmarkRefreshStorm1000(b *testing.B) {
 			}
 			b.Fatalf("%d token requests for %d accounts; refused: %v", got, n, why)
 		}
-		for _, a := range m.accts {
+		for _, a := range m.board.accts {
 			if a.LastError != "" || a.NeedsRelink {
 				b.Fatalf("%s: %q (needs relink: %v)", a.Name, a.LastError, a.NeedsRelink)
 			}

@@ -22,7 +22,7 @@ func TestStaleLoadDoesNotRefreshAgain(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	m.Update(loadedFromStore(t, s))
 	stale := loadedFromStore(t, s) // read before the refresh ends
-	if !m.refreshing["a"] {
+	if !m.sched.InFlight("a") {
 		t.Fatal("the due account is not being refreshed")
 	}
 	fresh, err := s.Refresh(t.Context(), "a")
@@ -31,10 +31,10 @@ func TestStaleLoadDoesNotRefreshAgain(t *testing.T) {
 	}
 	m.Update(refreshDoneMsg{name: "a", acct: fresh})
 	m.Update(stale)
-	if m.refreshing["a"] || len(m.queued) > 0 {
-		t.Fatalf("refreshed again after a stale load (refreshing %v, queued %v)", m.refreshing, m.queued)
+	if m.sched.InFlight("a") || m.sched.Queued() > 0 {
+		t.Fatalf("refreshed again after a stale load (running %d, queued %d)", m.sched.Running(), m.sched.Queued())
 	}
-	if a, _ := m.account("a"); !a.AccessExpiry.Equal(fresh.AccessExpiry) {
+	if a, _ := m.board.Account("a"); !a.AccessExpiry.Equal(fresh.AccessExpiry) {
 		t.Fatalf("the list shows expiry %v, the refresh gave %v", a.AccessExpiry, fresh.AccessExpiry)
 	}
 	// a newer index wins as usual
@@ -43,7 +43,7 @@ func TestStaleLoadDoesNotRefreshAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Update(loadedFromStore(t, s))
-	if a, _ := m.account("a"); !a.LastRefresh.Equal(c.Now()) {
+	if a, _ := m.board.Account("a"); !a.LastRefresh.Equal(c.Now()) {
 		t.Fatalf("a newer index was not taken: last refresh %v", a.LastRefresh)
 	}
 }

@@ -20,11 +20,9 @@ import (
 // emulations over HTTP on 127.0.0.1.
 func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 	w := newWizEnv(t)
-	env := map[string]string{"DISPLAY": ":0"}
 	dir := t.TempDir()
 	st, err := accounts.Open(accounts.Config{
 		Dir: dir, Backend: "file", Exchanger: w.o.Exchanger,
-		Getenv: func(k string) string { return env[k] },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +114,6 @@ func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 	// for the passphrase, a wrong one can be retried
 	st2, err := accounts.Open(accounts.Config{
 		Dir: dir, Backend: "file", Exchanger: w.o.Exchanger,
-		Getenv: func(k string) string { return env[k] },
 	})
 	if err != nil {
 		t.Fatal(err)

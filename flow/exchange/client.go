@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Defaults used when the Client's fields are zero.
@@ -126,6 +127,10 @@ type call struct {
 	op   string // "code exchange", "refresh", ...
 	host string // provider host[:port], for messages
 	max  int64  // body cap in force
+
+	// what the request carried, for flow.OAuthError's advice
+	apiKeyHeader string
+	sentSecret   bool
 
 	requests     int
 	status       int
@@ -228,7 +233,7 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 	if err != nil {
 		return nil, nil, err
 	}
-	st := &call{op: op, host: host, max: c.maxBody()}
+	st := &call{op: op, host: host, max: c.maxBody(), sentSecret: s.ClientSecret != ""}
 	t := &transport{
 		base:    c.baseTransport(),
 		headers: p.Headers,
@@ -239,13 +244,14 @@ func (c *Client) prepare(ctx context.Context, op, endpoint string, p flow.Provid
 	if p.APIKeyHeader != "" {
 		if s.APIKey == "" {
 			return nil, nil, fmt.Errorf("%s failed: %w: %s needs an API key (sent as %s on every call); none is stored",
-				op, flow.ErrConfig, providerName(p), flow.Clean(p.APIKeyHeader))
+				op, flow.ErrConfig, p.Label(), termtext.Clean(p.APIKeyHeader))
 		}
 		if !validHeaderValue(s.APIKey) {
 			return nil, nil, fmt.Errorf("%s failed: %w: the stored API key contains characters an HTTP header cannot carry (a line break or control character); enter it again",
 				op, flow.ErrConfig)
 		}
 		t.keyName, t.key = p.APIKeyHeader, s.APIKey
+		st.apiKeyHeader = termtext.Clean(p.APIKeyHeader)
 	}
 	hc := &http.Client{
 		Transport:     t,
@@ -264,37 +270,16 @@ func validHeaderValue(v string) bool {
 	return true
 }
 
-func providerName(p flow.Provider) string {
-	if p.DisplayName != "" {
-		return flow.Clean(p.DisplayName)
-	}
-	if p.ID != "" {
-		return flow.Clean(p.ID)
-	}
-	return "the provider"
-}
-
-// checkEndpoint requires an absolute https URL, or http on loopback, and
-// returns its host[:port] for messages.
+// checkEndpoint applies flow's endpoint rule (flow.CheckEndpoint: https,
+// or http on loopback) once more right before a request, whatever the
+// caller validated (a provider read back from an account file is not trusted),
+// and returns the endpoint's host[:port] for messages.
 func checkEndpoint(op, raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if raw == "" || err != nil || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("%s failed: %w: the endpoint is missing or not an absolute URL", op, flow.ErrConfig)
+	if err := flow.CheckEndpoint("endpoint", raw); err != nil {
+		return "", fmt.Errorf("%s failed: the %w", op, err)
 	}
-	host := flow.Clean(u.Host)
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-	case "http":
-		if !flow.IsLoopbackHost(u.Hostname()) {
-			return "", fmt.Errorf("%s failed: %w (%s is plain http)", op, flow.ErrInsecure, host)
-		}
-	default:
-		return "", fmt.Errorf("%s failed: %w (the endpoint on %s is not https)", op, flow.ErrInsecure, host)
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("%s failed: %w: the endpoint on %s carries a user name or password", op, flow.ErrConfig, host)
-	}
-	return host, nil
+	u, _ := url.Parse(strings.TrimSpace(raw)) // CheckEndpoint parsed it
+	return termtext.Clean(u.Host), nil
 }
 
 // withTimeout derives the per-request context.
@@ -326,6 +311,12 @@ func (e *opError) Unwrap() []error {
 	return []error{e.kind, e.cause}
 }
 
+// oauth completes an RFC 6749 error answer with what the request was.
+func (st *call) oauth(oe *flow.OAuthError) *flow.OAuthError {
+	oe.Op, oe.APIKeyHeader, oe.ClientSecret = st.op, st.apiKeyHeader, st.sentSecret
+	return oe
+}
+
 func (st *call) fail(kind error, cause error, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
 	if st.op == opExchange && kind != flow.ErrConfig && kind != flow.ErrInsecure {
@@ -339,8 +330,7 @@ func (st *call) fail(kind error, cause error, format string, a ...any) error {
 // caller's context (before the timeout was added).
 func (c *Client) classify(ctx context.Context, st *call, err error, oerr *flow.OAuthError) error {
 	if oerr != nil {
-		oerr.Op = st.op
-		return oerr
+		return st.oauth(oerr)
 	}
 	if st.tooLarge {
 		return st.fail(flow.ErrBadResponse, nil, "%s sent a reply larger than %s", st.host, sizeString(st.max))

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/oauth2"
 	"net/url"
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Device flow constants (RFC 8628 §3.2, §3.5).
@@ -29,7 +31,7 @@ const (
 // http(s). Interval defaults to 5 s.
 func (c *Client) StartDevice(ctx context.Context, p flow.Provider, s flow.Secrets) (*flow.DeviceAuth, error) {
 	if p.DeviceAuthURL == "" {
-		return nil, fmt.Errorf("%s failed: %w: %s has no device authorization endpoint", opDevice, flow.ErrConfig, providerName(p))
+		return nil, fmt.Errorf("%s failed: %w: %s has no device authorization endpoint", opDevice, flow.ErrConfig, p.Label())
 	}
 	form := url.Values{}
 	if len(p.Scopes) > 0 {
@@ -45,9 +47,8 @@ func (c *Client) StartDevice(ctx context.Context, p flow.Provider, s flow.Secret
 		return nil, err
 	}
 	if status != 200 {
-		if oe := readOAuthError(body, status, []string{s.ClientSecret, s.APIKey}); oe != nil {
-			oe.Op = opDevice
-			return nil, oe
+		if oe := readOAuthError(body, status, secretsOf(p, s)); oe != nil {
+			return nil, st.oauth(oe)
 		}
 		return nil, c.classify(ctx, st, errors.New("unexpected status"), nil)
 	}
@@ -66,7 +67,7 @@ func readDeviceAuth(raw map[string]any, now time.Time) (*flow.DeviceAuth, error)
 	get := func(k string) string { s, _ := raw[k].(string); return s }
 	d := &flow.DeviceAuth{
 		DeviceCode:              get("device_code"),
-		UserCode:                cut(flow.Clean(get("user_code")), 64),
+		UserCode:                cut(termtext.Clean(get("user_code")), 64),
 		VerificationURI:         get("verification_uri"),
 		VerificationURIComplete: get("verification_uri_complete"),
 		Interval:                defaultDeviceInterval,
@@ -99,7 +100,7 @@ func readDeviceAuth(raw map[string]any, now time.Time) (*flow.DeviceAuth, error)
 // webURL accepts an absolute http(s) URL without control characters (it is
 // shown to the user and may be opened in a browser).
 func webURL(s string) (string, bool) {
-	if s == "" || flow.Clean(s) != s || strings.ContainsAny(s, " \t") {
+	if s == "" || termtext.Clean(s) != s || strings.ContainsAny(s, " \t") {
 		return "", false
 	}
 	u, err := url.Parse(s)

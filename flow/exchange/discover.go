@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // discoveryDoc is the part of an OpenID Provider Metadata document
@@ -71,7 +72,7 @@ func (c *Client) Discover(ctx context.Context, issuer string, base flow.Provider
 	}
 	if doc.Issuer != issuer {
 		return base, st.fail(flow.ErrBadResponse, nil, "the discovery document of %s names the issuer %q, not %q; use exactly the issuer it names",
-			st.host, cut(flow.Clean(doc.Issuer), maxURILen), cut(flow.Clean(issuer), maxURILen))
+			st.host, cut(termtext.Clean(doc.Issuer), maxURILen), cut(termtext.Clean(issuer), maxURILen))
 	}
 	if doc.TokenEndpoint == "" {
 		return base, st.fail(flow.ErrBadResponse, nil, "the discovery document of %s has no token_endpoint", st.host)

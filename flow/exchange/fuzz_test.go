@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // replayTransport answers every request with a fixed reply, in memory.
@@ -137,7 +138,7 @@ func FuzzTokenResponse(f *testing.F) {
 						t.Fatalf("error %q leaks %q", msg, s)
 					}
 				}
-				if flow.Clean(msg) != msg {
+				if termtext.Clean(msg) != msg {
 					t.Fatalf("error %q is not clean", msg)
 				}
 				var oe *flow.OAuthError
@@ -175,7 +176,7 @@ func checkRead(t *testing.T, raw map[string]any, now time.Time) func(*flow.Token
 		if tok.AccessToken == "" || !isTokenChars(tok.AccessToken) || !isTokenChars(tok.RefreshToken) || !isTokenChars(tok.IDToken) {
 			t.Fatalf("bad token chars in %q", tok.AccessToken)
 		}
-		if flow.Clean(tok.TokenType) != tok.TokenType || flow.Clean(tok.Scope) != tok.Scope {
+		if termtext.Clean(tok.TokenType) != tok.TokenType || termtext.Clean(tok.Scope) != tok.Scope {
 			t.Fatalf("token_type %q or scope %q not clean", tok.TokenType, tok.Scope)
 		}
 		if !tok.IssuedAt.Equal(now) {

@@ -97,7 +97,7 @@ func (c *Client) Exchange(ctx context.Context, req *flow.AuthRequest, s flow.Sec
 	for k, vs := range extraParams(p) {
 		opts = append(opts, oauth2.SetAuthURLParam(k, vs[0]))
 	}
-	tok, err := c.tokenCall(ctx, opExchange, p, s, []string{code, req.Verifier, s.ClientSecret, s.APIKey},
+	tok, err := c.tokenCall(ctx, opExchange, p, s, secretsOf(p, s, code, req.Verifier),
 		func(ctx context.Context) (*oauth2.Token, error) { return conf.Exchange(ctx, code, opts...) })
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func (c *Client) grant(ctx context.Context, op string, p flow.Provider, s flow.S
 		EndpointParams: params,
 		AuthStyle:      authStyle(p, s),
 	}
-	return c.tokenCall(ctx, op, p, s, append(secrets, s.ClientSecret, s.APIKey), conf.Token)
+	return c.tokenCall(ctx, op, p, s, secretsOf(p, s, secrets...), conf.Token)
 }
 
 // tokenCall runs do (one x/oauth2 token request) under the timeout with our
@@ -191,7 +191,7 @@ func (c *Client) tokenCall(ctx context.Context, op string, p flow.Provider, s fl
 func (c *Client) Revoke(ctx context.Context, p flow.Provider, s flow.Secrets, token, hint string) error {
 	if p.RevocationURL == "" {
 		return fmt.Errorf("%s failed: %w: %s has no revocation endpoint; the token stays valid until it expires (remove the app's access in the provider's settings)",
-			opRevoke, flow.ErrConfig, providerName(p))
+			opRevoke, flow.ErrConfig, p.Label())
 	}
 	if token == "" {
 		return fmt.Errorf("%s failed: %w: no token to revoke", opRevoke, flow.ErrConfig)
@@ -210,9 +210,8 @@ func (c *Client) Revoke(ctx context.Context, p flow.Provider, s flow.Secrets, to
 	case status == http.StatusServiceUnavailable:
 		return st.fail(flow.ErrServer, nil, "%s answered 503: the revocation service is unavailable; try again later", st.host)
 	}
-	if oe := readOAuthError(body, status, []string{token, s.ClientSecret, s.APIKey}); oe != nil {
-		oe.Op = opRevoke
-		return oe
+	if oe := readOAuthError(body, status, secretsOf(p, s, token)); oe != nil {
+		return st.oauth(oe)
 	}
 	return c.classify(ctx, st, errors.New("unexpected status"), nil)
 }

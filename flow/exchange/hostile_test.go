@@ -3,10 +3,12 @@ package exchange
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -525,5 +527,42 @@ func TestOddExpiresInDoesNotLoseTheToken(t *testing.T) {
 			}
 			wantRequests(t, cs, 1)
 		})
+	}
+}
+
+// A provider that echoes what it received (the Authorization header, the
+// form) in its error text gets every form of every secret redacted: raw,
+// base64 (the Basic credentials), base64url and percent-encoded.
+func TestEchoedSecretsAreRedactedInEveryEncoding(t *testing.T) {
+	const secret = "s3:cr+et%/x"
+	const refresh = "rt+/=:refresh"
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		desc := "got " + r.Header.Get("Authorization") + " body " + string(raw) + " b64url " +
+			base64.RawURLEncoding.EncodeToString([]byte(refresh)) + " std " + base64.StdEncoding.EncodeToString([]byte(secret))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		b, _ := json.Marshal(map[string]string{"error": "invalid_client", "error_description": desc})
+		w.Write(b)
+	}
+	cs := newServer(t, echo)
+	c := testClient()
+	p := testProvider(cs.URL)
+	p.ClientAuth = flow.ClientAuthBasic
+	p.ClientID = "client:1"
+	_, err := c.Refresh(context.Background(), p, flow.Secrets{ClientSecret: secret}, refresh)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(p.ClientID) + ":" + url.QueryEscape(secret)))
+	for _, leak := range []string{secret, refresh, url.QueryEscape(secret), url.QueryEscape(refresh), basic,
+		base64.RawURLEncoding.EncodeToString([]byte(refresh)), base64.StdEncoding.EncodeToString([]byte(secret))} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("error text carries %q: %s", leak, msg)
+		}
+	}
+	if !strings.Contains(msg, "[redacted]") {
+		t.Errorf("nothing redacted in %q (did the server echo anything?)", msg)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // ListenLoopback starts a one-shot RFC 8252 §7.3 listener for req: it listens
@@ -56,7 +57,7 @@ func (c *Client) ListenLoopback(req *flow.AuthRequest) (flow.Capture, error) {
 			if i > 0 { // [::1] missing: 127.0.0.1 alone will do
 				continue
 			}
-			return nil, fmt.Errorf("loopback listener: cannot listen on %s port %s (%w: is another program using it?)", flow.Clean(h), flow.Clean(port), flow.ErrConfig)
+			return nil, fmt.Errorf("loopback listener: cannot listen on %s port %s (%w: is another program using it?)", termtext.Clean(h), termtext.Clean(port), flow.ErrConfig)
 		}
 		if port == "0" {
 			port = strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)

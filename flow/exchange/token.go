@@ -2,9 +2,12 @@ package exchange
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // maxExpiresIn caps expires_in as x/oauth2 does (int32 seconds, ~68 years).
@@ -49,12 +53,12 @@ func readToken(base *oauth2.Token, raw func(string) any, now time.Time) (*flow.T
 	}
 	t := &flow.Token{
 		AccessToken:  str(base.AccessToken, "access_token"),
-		TokenType:    flow.Clean(str(base.TokenType, "token_type")),
+		TokenType:    termtext.Clean(str(base.TokenType, "token_type")),
 		RefreshToken: str(base.RefreshToken, "refresh_token"),
 		IssuedAt:     now,
 	}
 	t.IDToken, _ = raw("id_token").(string)
-	t.Scope = flow.Clean(scopeString(raw("scope")))
+	t.Scope = termtext.Clean(scopeString(raw("scope")))
 	if t.AccessToken == "" {
 		return nil, errNoAccessToken
 	}
@@ -239,7 +243,7 @@ const (
 // echoed secret do not hide it), control characters removed, lengths capped.
 func newOAuthError(code, desc, uri string, status int, secrets []string) *flow.OAuthError {
 	text := func(s string, n int) string {
-		return cut(redact(flow.Clean(redact(s, secrets)), secrets), n)
+		return cut(redact(termtext.Clean(redact(s, secrets)), secrets), n)
 	}
 	code = text(code, maxCodeLen)
 	if code == "" { // nothing printable was left
@@ -256,20 +260,41 @@ func newOAuthError(code, desc, uri string, status int, secrets []string) *flow.O
 // redact replaces every occurrence of a secret (4 bytes or longer) in s.
 func redact(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if len(sec) >= 4 && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
+		if len(sec) < 4 {
+			continue
+		}
+		for _, f := range encodings(sec) {
+			if strings.Contains(s, f) {
+				s = strings.ReplaceAll(s, f, "[redacted]")
+			}
 		}
 	}
 	return s
 }
 
-// cut shortens s to at most n bytes on a rune boundary.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
+// encodings are the forms in which a server may echo a secret back: as
+// sent in a form or a URL (percent-encoded), or base64 in any alphabet,
+// padded or not (a header, a JWT, a log line).
+func encodings(sec string) []string {
+	b := []byte(sec)
+	out := []string{sec, url.QueryEscape(sec), url.PathEscape(sec),
+		base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) }) // longest first: a form may contain another
+	return slices.Compact(out)
 }
+
+// secretsOf lists what must never come back in a server's text: the given
+// values, the client secret and API key, and the HTTP Basic credentials
+// (RFC 6749 §2.3.1: base64 of the form-encoded id, ":" and secret; also
+// the raw pair, as lenient clients send it).
+func secretsOf(p flow.Provider, s flow.Secrets, more ...string) []string {
+	out := append(slices.Clone(more), s.ClientSecret, s.APIKey)
+	if s.ClientSecret != "" {
+		out = append(out, url.QueryEscape(p.ClientID)+":"+url.QueryEscape(s.ClientSecret), p.ClientID+":"+s.ClientSecret)
+	}
+	return out
+}
+
+// cut shortens server text to at most n terminal cells.
+func cut(s string, n int) string { return termtext.Truncate(s, n) }

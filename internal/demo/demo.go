@@ -2,8 +2,8 @@
 // (internal/localoauth, real HTTP, the same code path as a real provider), a
 // throwaway encrypted file keyring in a temporary directory with a generated
 // passphrase that is never shown, and sample accounts linked for real through
-// the authorization-code flow (flow.StartAuth, the provider's consent page,
-// flow/exchange's code exchange, accounts.Store.Add).
+// the authorization-code flow (internal/link, as the CLI and the wizard link,
+// with the provider's consent page answered over HTTP).
 //
 // The samples show every status a newcomer may meet: tokens that expire
 // within one or two minutes (so background refreshes happen while one
@@ -22,7 +22,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
-	"github.com/tokenring/tokenring/flow/exchange"
+	"github.com/tokenring/tokenring/internal/link"
 	"github.com/tokenring/tokenring/internal/localoauth"
 )
 
@@ -51,7 +51,8 @@ const (
 type Options struct {
 	// TempDir is where the throwaway config directory is made ("" = os.TempDir()).
 	TempDir string
-	// Exchanger talks to the providers (nil = exchange.New()).
+	// Exchanger talks to the providers (required: the command line passes
+	// its own).
 	Exchanger flow.Exchanger
 	// Policy is the refresh policy of the demo store (zero = the default).
 	Policy accounts.Policy
@@ -76,10 +77,10 @@ type Demo struct {
 // Start starts the providers, opens the throwaway keyring and links the
 // sample accounts. On error everything already started is cleaned up.
 func Start(ctx context.Context, o Options) (d *Demo, err error) {
-	d = &Demo{Exchanger: o.Exchanger}
-	if d.Exchanger == nil {
-		d.Exchanger = exchange.New()
+	if o.Exchanger == nil {
+		return nil, errors.New("demo: no network client (Options.Exchanger)")
 	}
+	d = &Demo{Exchanger: o.Exchanger}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -191,8 +192,9 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 		{AccountEvents, d.Warhorn, events, flow.Secrets{ClientSecret: whSecret}, false},
 		{AccountLaptop, d.OIDC, d.Provider, flow.Secrets{}, true},
 	}
+	l := &link.Linker{Store: d.Store, Exchanger: d.Exchanger}
 	for _, s := range samples {
-		tok, err := Link(ctx, d.Store, d.Exchanger, s.srv, s.name, s.p, s.s)
+		tok, err := Link(ctx, l, s.srv, s.name, s.p, s.s)
 		if err != nil {
 			return d, fmt.Errorf("demo: linking the sample account %s: %w", s.name, err)
 		}
@@ -209,32 +211,44 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	return d, nil
 }
 
-// Link links one account for real: it starts an authorization for p, lets
-// srv's consent page approve it over HTTP (as the user's browser would),
-// reads what the user would paste, exchanges the code with ex and stores
-// the account. It returns the token (for the demo's own bookkeeping).
-func Link(ctx context.Context, st *accounts.Store, ex flow.Exchanger, srv *localoauth.Server, name string, p flow.Provider, s flow.Secrets) (*flow.Token, error) {
-	req, err := flow.StartAuth(p)
+// Link links one account for real, through internal/link like the CLI and
+// the wizard: it plans and starts an authorization for p, lets srv's consent
+// page approve it over HTTP (as the user's browser would), reads what the
+// user would paste, redeems the code and stores the account. It returns the
+// token (for the demo's own bookkeeping).
+func Link(ctx context.Context, l *link.Linker, srv *localoauth.Server, name string, p flow.Provider, s flow.Secrets) (*flow.Token, error) {
+	plan, err := l.Plan(ctx, link.Request{Name: name, Base: &p})
 	if err != nil {
 		return nil, err
 	}
-	pasted, err := srv.Approve(req.URL)
+	if err := plan.Ready(ctx, s); err != nil {
+		return nil, err
+	}
+	step, err := plan.Start(ctx)
 	if err != nil {
 		return nil, err
 	}
-	code, err := req.ReadPaste(pasted)
+	a, ok := step.(*link.Authorize)
+	if !ok {
+		return nil, fmt.Errorf("demo: %s does not use the authorization-code grant", p.Label())
+	}
+	defer a.Close()
+	pasted, err := srv.Approve(a.URL)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := ex.Exchange(ctx, req, s, code)
+	code, err := a.Code(pasted)
 	if err != nil {
 		return nil, err
 	}
-	a, sec := accounts.Linked(name, req.Provider, s, *tok, time.Now())
-	if err := st.Add(ctx, a, sec); err != nil {
+	res, err := a.Redeem(ctx, code)
+	if err != nil {
 		return nil, err
 	}
-	return tok, nil
+	if _, err := plan.Save(ctx, res); err != nil {
+		return nil, err
+	}
+	return &res.Token, nil
 }
 
 // Close stops the providers, closes the keyring and deletes the temporary

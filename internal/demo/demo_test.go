@@ -12,13 +12,14 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/flow/exchange"
 )
 
 func TestDemoSeedsEveryStatus(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	tmp := t.TempDir()
-	d, err := Start(ctx, Options{TempDir: tmp})
+	d, err := Start(ctx, Options{TempDir: tmp, Exchanger: exchange.New()})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -36,7 +37,7 @@ func TestDemoSeedsEveryStatus(t *testing.T) {
 	got := map[string]accounts.Status{}
 	byName := map[string]accounts.Account{}
 	for _, a := range accts {
-		got[a.Name] = d.Store.Status(a, now)
+		got[a.Name] = d.Store.Policy().Status(a, now)
 		byName[a.Name] = a
 	}
 	want := map[string]accounts.Status{
@@ -124,7 +125,7 @@ func TestDemoSeedsEveryStatus(t *testing.T) {
 
 func TestDemoStartFailsCleanly(t *testing.T) {
 	// An unusable temp dir: Start fails and leaves nothing running.
-	_, err := Start(context.Background(), Options{TempDir: filepath.Join(t.TempDir(), "missing", "dir")})
+	_, err := Start(context.Background(), Options{TempDir: filepath.Join(t.TempDir(), "missing", "dir"), Exchanger: exchange.New()})
 	if err == nil {
 		t.Fatal("Start succeeded in a missing directory")
 	}

@@ -104,6 +104,10 @@ type OIDCOptions struct {
 	BasicAuth              bool // require client_secret_basic instead of client_secret_post
 	PKCE                   bool // require S256
 	Demo                   bool // serve the friendly human authorize page
+	// OfflineAccess makes refresh tokens strict as on a certified OpenID
+	// provider: issued only when the scope keeps offline_access, which the
+	// server drops unless the authorization request says prompt=consent.
+	OfflineAccess bool
 
 	CodeTTL        time.Duration // authorization code lifetime, default 10 min
 	DeviceInterval int           // device polling interval in seconds, default 5

@@ -45,6 +45,16 @@ func (s *Server) redirectAllowed(uri string) bool {
 	return false
 }
 
+func withoutScope(scope, drop string) string {
+	var keep []string
+	for _, p := range strings.Fields(scope) {
+		if p != drop {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, " ")
+}
+
 // validateScope checks a space-delimited scope list.
 func (s *Server) validateScope(scope string) (string, bool) {
 	if scope == "" {
@@ -91,6 +101,11 @@ func (s *Server) validateAuthorize(c *call, p url.Values) (*authReq, bool) {
 	}
 	if msg, ok := s.validateScope(a.scope); !ok {
 		return bad("invalid_scope", msg)
+	}
+	if s.cfg.offlineNeedsConsent && p.Get("prompt") != "consent" {
+		// OpenID Connect Core §11: without prompt=consent the server
+		// ignores offline_access (and issues no refresh token).
+		a.scope = withoutScope(a.scope, "offline_access")
 	}
 	if s.cfg.requireState && a.state == "" {
 		return bad("invalid_request", "state is required")

@@ -107,7 +107,7 @@ func StartOIDC(o OIDCOptions) (*Server, error) {
 		pkceRequired: o.PKCE,
 		auth:         auth,
 		codeTTL:      o.CodeTTL, accessTTL: o.AccessTTL, refreshTTL: o.RefreshTTL,
-		issueRefresh: true, rotate: o.RotateRefresh,
+		issueRefresh: true, rotate: o.RotateRefresh, offlineNeedsConsent: o.OfflineAccess,
 		tokenType: "Bearer", accessJWT: jwt, expiresIn: true,
 		clientCredentials: o.ClientCredentials,
 		revocation:        o.Revocation, device: o.Device, demo: o.Demo,

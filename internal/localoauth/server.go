@@ -56,15 +56,18 @@ type config struct {
 
 	codeTTL, accessTTL, refreshTTL time.Duration
 	issueRefresh, rotate           bool
-	tokenType                      string
-	accessJWT                      string // "", "HS256", "RS256"
-	expiresIn                      bool
-	cacheControl                   string
-	clientCredentials              bool
-	revocation, device, demo       bool
-	deviceInterval                 int
-	deviceTTL                      time.Duration
-	subject                        string
+	// offlineNeedsConsent: a refresh token only for a grant whose scope
+	// kept offline_access, which needs prompt=consent (OIDC Core §11).
+	offlineNeedsConsent      bool
+	tokenType                string
+	accessJWT                string // "", "HS256", "RS256"
+	expiresIn                bool
+	cacheControl             string
+	clientCredentials        bool
+	revocation, device, demo bool
+	deviceInterval           int
+	deviceTTL                time.Duration
+	subject                  string
 }
 
 type codeGrant struct {
@@ -172,6 +175,10 @@ func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closing)
 		s.srv.Close()
+		// http.Server.Close misses a listener that Serve (started in its
+		// own goroutine) has not registered yet: close it too, so the port
+		// is free when Close returns.
+		s.ln.Close()
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -157,7 +158,8 @@ func (s *Server) grantCode(c *call, cg *codeGrant, reused bool) {
 		bad("invalid_grant", "code_verifier does not match the code_challenge")
 	default:
 		s.mu.Lock()
-		m := s.issueLocked(cg.clientID, cg.scope, cg.nonce, cg.family, s.cfg.issueRefresh, s.cfg.kind != kindDressipi, 0)
+		refresh := s.cfg.issueRefresh && (!s.cfg.offlineNeedsConsent || slices.Contains(strings.Fields(cg.scope), "offline_access"))
+		m := s.issueLocked(cg.clientID, cg.scope, cg.nonce, cg.family, refresh, s.cfg.kind != kindDressipi, 0)
 		s.mu.Unlock()
 		s.respondToken(c, m)
 	}

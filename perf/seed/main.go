@@ -56,7 +56,7 @@ func provider() flow.Provider {
 }
 
 func seed(dir string, n int, index bool) error {
-	st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file"})
+	st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file", EnvPassphrase: os.Getenv("TOKENRING_PASSPHRASE")})
 	if err != nil {
 		return err
 	}

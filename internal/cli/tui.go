@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/demo"
+	"github.com/tokenring/tokenring/internal/termtext"
+	"github.com/tokenring/tokenring/ui"
+)
+
+// runTUI opens the terminal UI on the user's accounts. The UI asks for the
+// file backend's passphrase in its own prompt (or TOKENRING_PASSPHRASE).
+func (a *app) runTUI(ctx context.Context) error {
+	if !isTerminal(a.stdin, a.stdout) {
+		return withHint(ExitUsage, errors.New("the terminal UI needs a terminal on standard input and output"),
+			"For scripts: 'tokenring token NAME', 'tokenring list --json'. Run 'tokenring --help' for all commands.")
+	}
+	for {
+		err := a.runOwnTUI(ctx)
+		if !errors.Is(err, ui.ErrDemoRequested) {
+			return err
+		}
+		// D on the empty list: the demo, then back to the user's own list.
+		if err := a.demo(ctx, false); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// runOwnTUI runs the UI once on the user's own store; the store is closed
+// before the demo (which has its own) starts.
+func (a *app) runOwnTUI(ctx context.Context) error {
+	st, cfg, err := a.openStore(false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return ui.Run(ctx, ui.Options{
+		Store:          st,
+		Exchanger:      a.exchanger,
+		Providers:      cfg.ProviderList(),
+		Now:            a.now,
+		ClipboardClear: cfg.ClipboardClear(),
+		OfferDemo:      true,
+	})
+}
+
+func newDemoCmd(a *app) *cobra.Command {
+	var listOnly bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Try tokenring against a built-in provider with sample accounts",
+		Long: `Open the terminal UI against a built-in OAuth provider on 127.0.0.1 (real
+HTTP, the same code path as a real provider) and a throwaway encrypted
+keyring, with sample accounts linked through the real authorization-code flow:
+tokens that expire within a minute or two (watch them refresh), one that does
+not expire, and one that must be linked again. The link wizard offers the
+demo provider, whose authorize page shows a code to paste back.
+
+Nothing touches your own accounts or keyring; everything is deleted on exit.
+
+` + exitCodesHelp,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.demo(cmd.Context(), listOnly)
+		},
+	}
+	cmd.Flags().BoolVar(&listOnly, "list", false, "set the demo up, print its accounts as 'list' would, and exit")
+	_ = cmd.Flags().MarkHidden("list")
+	return cmd
+}
+
+func (a *app) demo(ctx context.Context, listOnly bool) error {
+	if !listOnly && !isTerminal(a.stdin, a.stdout) {
+		return withHint(ExitUsage, errors.New("the demo needs a terminal on standard input and output"),
+			"Run it in a terminal: tokenring demo")
+	}
+	if !listOnly {
+		fmt.Fprintln(a.stderr, "Starting the demo provider and linking the sample accounts ...")
+	}
+	d, err := demo.Start(ctx, demo.Options{Exchanger: a.exchanger})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := d.Close(); cerr != nil {
+			fmt.Fprintf(a.stderr, "tokenring: cleaning up the demo: %s\n", termtext.Clean(cerr.Error()))
+		}
+	}()
+	if listOnly {
+		fmt.Fprintf(a.stderr, "demo provider: %s\n", d.Provider.AuthURL)
+		return listStore(a, d.Store, false)
+	}
+	err = ui.Run(ctx, ui.Options{
+		Store:     d.Store,
+		Exchanger: d.Exchanger,
+		Providers: []flow.Provider{d.Provider},
+		Now:       a.now,
+		Demo:      true,
+	})
+	fmt.Fprintln(a.stderr, "Demo over: its provider is stopped and its keyring deleted.")
+	return err
+}

@@ -1,0 +1,149 @@
+package wizard
+
+import (
+	"net/url"
+
+	"charm.land/bubbles/v2/textinput"
+
+	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
+	"github.com/tokenring/tokenring/ui/common"
+)
+
+type fieldKind int
+
+const (
+	fName fieldKind = iota
+	fBaseURL
+	fIssuer
+	fAuthURL
+	fTokenURL
+	fClientID
+	fClientSecret
+	fAPIKey
+	fRedirect
+	fScopes
+)
+
+type field struct {
+	kind     fieldKind
+	label    string
+	hint     string
+	required bool
+	input    textinput.Model
+}
+
+// choice is one line of the provider picker.
+type choice struct {
+	title, desc string
+	preset      string         // flow preset id ("" for config providers)
+	grant       flow.Grant     // override ("" keeps the preset's)
+	base        *flow.Provider // a provider from config.toml
+	fields      []fieldSpec
+}
+
+type fieldSpec struct {
+	kind     fieldKind
+	required bool
+	value    string // prefilled
+}
+
+func builtinChoices() []choice {
+	name := fieldSpec{kind: fName, required: true}
+	return []choice{
+		{title: "Warhorn", desc: "user token: authorize in the browser, paste the address you land on",
+			preset: flow.PresetWarhorn,
+			fields: []fieldSpec{name, {kind: fClientID, required: true}, {kind: fClientSecret},
+				{kind: fRedirect, required: true}, {kind: fScopes, value: "openid email profile"}}},
+		{title: "Warhorn application", desc: "application token by client credentials: no browser",
+			preset: flow.PresetWarhorn, grant: flow.GrantClientCredentials,
+			fields: []fieldSpec{name, {kind: fClientID, required: true}, {kind: fClientSecret, required: true}}},
+		{title: "Dressipi", desc: "per-customer API base URL and API key; PKCE; paste the code shown",
+			preset: flow.PresetDressipi,
+			fields: []fieldSpec{name, {kind: fBaseURL, required: true}, {kind: fClientID, required: true},
+				{kind: fAPIKey, required: true}}},
+		{title: "OpenID Connect (discovery)", desc: "any OIDC provider: endpoints read from the issuer",
+			preset: flow.PresetGeneric,
+			fields: []fieldSpec{name, {kind: fIssuer, required: true}, {kind: fClientID, required: true},
+				{kind: fClientSecret}, {kind: fRedirect, required: true, value: "http://127.0.0.1/callback"},
+				{kind: fScopes, value: "openid"}}},
+		{title: "OpenID Connect device code", desc: "for a provider with device flow: enter a code on any device",
+			preset: flow.PresetGeneric, grant: flow.GrantDeviceCode,
+			fields: []fieldSpec{name, {kind: fIssuer, required: true}, {kind: fClientID, required: true},
+				{kind: fClientSecret}, {kind: fScopes, value: "openid"}}},
+		{title: "Custom OAuth 2.0", desc: "give the authorization and token URLs yourself",
+			preset: flow.PresetGeneric,
+			fields: []fieldSpec{name, {kind: fAuthURL, required: true}, {kind: fTokenURL, required: true},
+				{kind: fClientID, required: true}, {kind: fClientSecret},
+				{kind: fRedirect, required: true, value: "http://127.0.0.1/callback"}, {kind: fScopes}}},
+	}
+}
+
+// configChoice offers a provider from config.toml, asking only for what it lacks.
+func configChoice(p flow.Provider) choice {
+	q := p.WithDefaults()
+	c := choice{title: p.Label(), desc: termtext.Clean(p.Description), base: &p}
+	if c.desc == "" {
+		c.desc = "from config.toml"
+	}
+	c.fields = append(c.fields, fieldSpec{kind: fName, required: true})
+	if p.NeedsBaseURL && p.BaseURL == "" {
+		c.fields = append(c.fields, fieldSpec{kind: fBaseURL, required: true})
+	}
+	if p.ClientID == "" {
+		c.fields = append(c.fields, fieldSpec{kind: fClientID, required: true})
+	}
+	if q.ClientSecret != flow.NeedNone {
+		c.fields = append(c.fields, fieldSpec{kind: fClientSecret, required: q.ClientSecret == flow.NeedRequired})
+	}
+	if p.APIKeyHeader != "" {
+		c.fields = append(c.fields, fieldSpec{kind: fAPIKey, required: true})
+	}
+	if q.Grant == flow.GrantAuthorizationCode && p.RedirectURI == "" {
+		c.fields = append(c.fields, fieldSpec{kind: fRedirect, required: true, value: "http://127.0.0.1/callback"})
+	}
+	return c
+}
+
+func newField(s fieldSpec) field {
+	f := field{kind: s.kind, required: s.required}
+	secret := false
+	switch s.kind {
+	case fName:
+		f.label, f.hint = "Account name", "letters, digits, . _ - (e.g. work-warhorn)"
+	case fBaseURL:
+		f.label, f.hint = "API base URL", "https://api.customer.example.com"
+	case fIssuer:
+		f.label, f.hint = "Issuer", "https://login.example.com"
+	case fAuthURL:
+		f.label, f.hint = "Authorization URL", "https://example.com/oauth/authorize"
+	case fTokenURL:
+		f.label, f.hint = "Token URL", "https://example.com/oauth/token"
+	case fClientID:
+		f.label, f.hint = "Client ID", "from the app registered with the provider"
+	case fClientSecret:
+		f.label, f.hint, secret = "Client secret", "kept in the keyring", true
+		if !s.required {
+			f.hint = "optional: leave empty for a public client"
+		}
+	case fAPIKey:
+		f.label, f.hint, secret = "API key", "kept in the keyring", true
+	case fRedirect:
+		f.label, f.hint = "Redirect URI", "as registered; http://127.0.0.1/… is caught automatically"
+	case fScopes:
+		f.label, f.hint = "Scopes", "space separated"
+	}
+	f.input = common.NewInput("", f.hint, secret)
+	f.input.SetValue(s.value)
+	return f
+}
+
+// hostOf names a generic provider by the host of its first URL.
+func hostOf(urls ...string) string {
+	for _, s := range urls {
+		if u, err := url.Parse(s); err == nil && u.Host != "" {
+			return u.Host
+		}
+	}
+	return "OAuth 2.0"
+}
