@@ -155,7 +155,7 @@ func (w *Model) save() tea.Cmd {
 	return tea.Batch(w.startSpin("Storing "+termtext.Clean(w.result.Name)+" in the keyring…"), w.store())
 }
 
-// label names the grant's wait for the spinner.
+// workingText says what Start is doing for the grant (the spinner's text).
 func workingText(p flow.Provider) string {
 	switch p.Grant {
 	case flow.GrantClientCredentials:
