@@ -178,3 +178,18 @@ func TestReadPasteState(t *testing.T) {
 		t.Fatalf("error redirect of this attempt: %v", err)
 	}
 }
+
+// The 4 KiB cap holds for the whole paste on its own: a 5 KB redirect URL
+// whose code is short and valid is still refused as too long.
+func TestParsePasteCapsTheWholePaste(t *testing.T) {
+	u := "https://app.example/oauth/callback?code=abc123&state=xyz&pad=" + strings.Repeat("a", 5000)
+	if len(u) <= MaxPaste {
+		t.Fatalf("the paste is only %d bytes", len(u))
+	}
+	if p, err := ParsePaste(u); !errors.Is(err, ErrNotACode) || !strings.Contains(err.Error(), "too long") {
+		t.Fatalf("5 KB paste: %+v %v", p, err)
+	}
+	if p, err := ParsePaste(u[:MaxPaste]); err != nil || p.Code != "abc123" {
+		t.Fatalf("the same URL cut to 4 KiB: %+v %v", p, err)
+	}
+}

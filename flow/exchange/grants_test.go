@@ -164,7 +164,7 @@ func TestPollDeviceIntervalAndSlowDown(t *testing.T) {
 	)
 	c := testClient()
 	var waits []time.Duration
-	c.wait = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	c.wait = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }
 	p := testProvider(cs.URL)
 	p.Scopes = []string{"openid", "profile"}
 	d, err := c.StartDevice(context.Background(), p, flow.Secrets{})
@@ -178,7 +178,7 @@ func TestPollDeviceIntervalAndSlowDown(t *testing.T) {
 	if d.Interval != 2*time.Second || !d.Expiry.Equal(fixedNow.Add(30*time.Minute)) || d.UserCode != "WDJB-MJHT" {
 		t.Fatalf("device auth %+v", d)
 	}
-	tok, err := c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+	tok, err := c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,13 +206,13 @@ func TestPollDeviceStops(t *testing.T) {
 		t.Run(tc.code, func(t *testing.T) {
 			cs := deviceServer(t, okDevice, `{"error":"authorization_pending"}`, tc.reply)
 			c := testClient()
-			c.wait = func(context.Context, time.Duration) error { return nil }
+			c.wait = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 			p := testProvider(cs.URL)
 			d, err := c.StartDevice(context.Background(), p, flow.Secrets{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+			_, err = c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 			wantOAuth(t, err, tc.code)
 			wantRequests(t, cs, 3)
 		})
@@ -222,11 +222,11 @@ func TestPollDeviceStops(t *testing.T) {
 		now := fixedNow
 		c := testClient()
 		c.Now = func() time.Time { return now }
-		c.wait = func(context.Context, time.Duration) error { now = now.Add(time.Hour); return nil }
+		c.wait = func(ctx context.Context, _ time.Duration) error { now = now.Add(time.Hour); return ctx.Err() }
 		p := testProvider(cs.URL)
 		d, _ := c.StartDevice(context.Background(), p, flow.Secrets{})
 		d.Expiry = fixedNow.Add(time.Minute)
-		_, err := c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+		_, err := c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 		oe := wantOAuth(t, err, "expired_token")
 		if oe.Status != 0 {
 			t.Errorf("status %d: the expiry should be noticed locally", oe.Status)
@@ -238,21 +238,21 @@ func TestPollDeviceStops(t *testing.T) {
 		now := fixedNow
 		c := testClient()
 		c.Now = func() time.Time { return now }
-		c.wait = func(_ context.Context, d time.Duration) error { now = now.Add(12 * time.Minute); return nil }
+		c.wait = func(ctx context.Context, _ time.Duration) error { now = now.Add(12 * time.Minute); return ctx.Err() }
 		p := testProvider(cs.URL)
 		d, _ := c.StartDevice(context.Background(), p, flow.Secrets{})
 		d.Expiry = time.Time{}
-		_, err := c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+		_, err := c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 		wantOAuth(t, err, "expired_token")
 		wantRequests(t, cs, 1+2) // polls at +12 and +24 minutes, none at +36
 	})
 	t.Run("persistent 500s", func(t *testing.T) {
 		cs := deviceServer(t, okDevice, "500", "500", "500", "500", "500")
 		c := testClient()
-		c.wait = func(context.Context, time.Duration) error { return nil }
+		c.wait = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 		p := testProvider(cs.URL)
 		d, _ := c.StartDevice(context.Background(), p, flow.Secrets{})
-		_, err := c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+		_, err := c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 		wantKind(t, err, flow.ErrServer)
 		wantRequests(t, cs, 1+4)
 	})

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -206,4 +207,15 @@ func fakeJWT(t testing.TB, claims map[string]any) string {
 		return base64.RawURLEncoding.EncodeToString(b)
 	}
 	return enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(claims) + ".c2lnbmF0dXJl"
+}
+
+// pollCtx bounds one device-flow poll in a test: a regression that keeps
+// polling (say, past access_denied) fails in 10 s instead of hanging until
+// go test's 10-minute timeout. Fake waits return ctx.Err() so the bound
+// holds without real sleeps.
+func pollCtx(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }

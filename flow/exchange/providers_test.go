@@ -455,7 +455,7 @@ func TestOIDCDeviceFlow(t *testing.T) {
 	if d.UserCode == "" || !strings.HasPrefix(d.VerificationURI, srv.URL) || d.Interval != 5*time.Second || d.Expiry.IsZero() {
 		t.Fatalf("device auth %+v", d)
 	}
-	tok, err := c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+	tok, err := c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +479,7 @@ func TestOIDCDeviceFlow(t *testing.T) {
 			clock.Advance(dd)
 			return srv.DenyDevice(d.UserCode)
 		}
-		_, err = c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+		_, err = c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 		wantOAuth(t, err, "access_denied")
 	})
 	t.Run("expired", func(t *testing.T) {
@@ -488,8 +488,8 @@ func TestOIDCDeviceFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := *c
-		c.wait = func(ctx context.Context, dd time.Duration) error { clock.Advance(11 * time.Minute); return nil }
-		_, err = c.PollDevice(context.Background(), p, flow.Secrets{}, d)
+		c.wait = func(ctx context.Context, dd time.Duration) error { clock.Advance(11 * time.Minute); return ctx.Err() }
+		_, err = c.PollDevice(pollCtx(t), p, flow.Secrets{}, d)
 		wantOAuth(t, err, "expired_token")
 	})
 	t.Run("cancelled", func(t *testing.T) {
@@ -526,5 +526,39 @@ func TestAdviceNamesTheRefusedCredential(t *testing.T) {
 	cc := &flow.OAuthError{Op: "client credentials", Code: "invalid_grant"}
 	if a := cc.Advice(); strings.Contains(a, "refresh token") || !strings.Contains(a, "application token") {
 		t.Fatalf("client credentials invalid_grant advice: %q", a)
+	}
+}
+
+// RFC 6749 §2.3.1: HTTP Basic client authentication form-encodes the id
+// and secret before base64. A secret with ':', '+' and '%' must reach the
+// server intact on the revocation and device endpoints too (the server
+// decodes exactly as the RFC says and refuses anything else).
+func TestBasicAuthFormEncodesRevocationAndDevice(t *testing.T) {
+	ctx := context.Background()
+	const id, secret = "client:1+x", "s:e+c%2Fr%et"
+	srv := localoauth.NewOIDC(localoauth.OIDCOptions{ClientID: id, ClientSecret: secret, BasicAuth: true,
+		Revocation: true, Device: true, DeviceInterval: 1})
+	defer srv.Close()
+	p := flow.Provider{ID: "oidc", Issuer: srv.URL, TokenURL: srv.URL + "/token", RevocationURL: srv.URL + "/revoke",
+		DeviceAuthURL: srv.URL + "/device", ClientID: id, ClientAuth: flow.ClientAuthBasic, Grant: flow.GrantDeviceCode}
+	s := flow.Secrets{ClientSecret: secret}
+	c := New()
+	toks, err := srv.MintTokens("openid", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Revoke(ctx, p, s, toks.RefreshToken, "refresh_token"); err != nil {
+		t.Fatalf("revocation with Basic auth: %v", err)
+	}
+	if srv.ValidRefreshToken(toks.RefreshToken) {
+		t.Fatal("the refresh token is still valid after revocation")
+	}
+	if _, err := c.StartDevice(ctx, p, s); err != nil {
+		t.Fatalf("device authorization with Basic auth: %v", err)
+	}
+	for _, r := range srv.Requests() {
+		if r.Form.Get("client_secret") != "" {
+			t.Errorf("%s carried the secret in the body too", r.Path)
+		}
 	}
 }

@@ -175,6 +175,10 @@ func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closing)
 		s.srv.Close()
+		// http.Server.Close misses a listener that Serve (started in its
+		// own goroutine) has not registered yet: close it too, so the port
+		// is free when Close returns.
+		s.ln.Close()
 	})
 }
 

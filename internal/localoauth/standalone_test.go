@@ -107,7 +107,7 @@ func TestServeOnFixedAddress(t *testing.T) {
 	s.Close()
 	s2, err := StartOIDC(OIDCOptions{ClientID: oID, RedirectURIs: []string{OOB}, Addr: addr})
 	if err != nil {
-		t.Skipf("port %s was taken in between: %v", addr, err)
+		t.Fatalf("port %s is not free after Close: %v", addr, err)
 	}
 	if s2.URL != "http://"+addr {
 		t.Fatalf("URL %s", s2.URL)
