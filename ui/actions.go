@@ -57,7 +57,11 @@ func (m *Model) do(from common.Screen, act common.Action) tea.Cmd {
 		if a.Relinked {
 			m.sched.Forget(a.Name)
 		}
-		m.setToast("Linked "+termtext.Clean(a.Name), false)
+		if a.OfflineDenied {
+			m.setWarning("Linked " + termtext.Clean(a.Name) + ", but without a refresh token: offline access was not granted")
+		} else {
+			m.setToast("Linked "+termtext.Clean(a.Name), false)
+		}
 		return m.load(a.Name)
 	case common.Refresh:
 		return m.startRefresh(a.Name)
@@ -90,8 +94,8 @@ func (m *Model) do(from common.Screen, act common.Action) tea.Cmd {
 }
 
 func (m *Model) wizardConfig() wizard.Config {
-	return wizard.Config{Exchanger: m.o.Exchanger, Store: m.o.Store, Accounts: m.board,
-		Providers: m.o.Providers, OpenURL: m.o.OpenURL}
+	return wizard.Config{Exchanger: m.o.Exchanger, Store: m.o.Store, Providers: m.o.Providers,
+		Now: m.o.Now, OpenURL: m.o.OpenURL}
 }
 
 // close closes the dialog or screen s (the list stays).

@@ -92,6 +92,26 @@ func (s *fakeStore) Accounts() ([]accounts.Account, error) {
 	return out, nil
 }
 
+func (s *fakeStore) Account(name string) (accounts.Account, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accts[name]
+	if !ok {
+		return accounts.Account{}, accounts.ErrNotFound
+	}
+	return a, nil
+}
+
+// Writable: a locked keyring cannot store until unlocked.
+func (s *fakeStore) Writable(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked {
+		return accounts.ErrLocked
+	}
+	return nil
+}
+
 func (s *fakeStore) Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -43,6 +43,7 @@ type Model struct {
 	// status line
 	toast      string
 	toastErr   bool
+	toastWarn  bool // it worked, with a caveat
 	toastUntil time.Time
 
 	// clipboard clearing
@@ -260,12 +261,19 @@ func (m *Model) onTick() tea.Cmd {
 }
 
 func (m *Model) setToast(s string, isErr bool) {
-	m.toast, m.toastErr = s, isErr
+	m.toast, m.toastErr, m.toastWarn = s, isErr, false
 	d := 4 * time.Second
 	if isErr {
 		d = 10 * time.Second
 	}
 	m.toastUntil = m.o.Now().Add(d)
+}
+
+// setWarning is a toast for something that worked with a caveat the user
+// must know (shown as long as an error).
+func (m *Model) setWarning(s string) {
+	m.setToast(s, true)
+	m.toastErr, m.toastWarn = false, true
 }
 
 // ---- refreshing ---------------------------------------------------------------

@@ -46,6 +46,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/link"
 )
 
 // Backend is what the UI needs from the account store. *accounts.Store
@@ -53,6 +54,12 @@ import (
 type Backend interface {
 	Backend() accounts.BackendInfo
 	Accounts() ([]accounts.Account, error)
+	// Account reads one entry of the index (the wizard's name check).
+	Account(name string) (accounts.Account, error)
+	// Writable makes sure a new secret can be stored now (the file
+	// keyring's passphrase known; accounts.ErrLocked when it is not): the
+	// wizard asks before an authorization URL is shown.
+	Writable(ctx context.Context) error
 	Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error
 	Secret(ctx context.Context, name string) (accounts.Secret, error)
 	Token(ctx context.Context, name string) (flow.Token, error)
@@ -65,6 +72,9 @@ type Backend interface {
 }
 
 var _ Backend = (*accounts.Store)(nil)
+
+// The wizard links through internal/link with the Backend as its store.
+var _ link.Store = Backend(nil)
 
 // Options configure the UI. Store is required; Exchanger is needed by the
 // link wizard (without it the wizard explains that linking is unavailable).

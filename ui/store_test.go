@@ -43,19 +43,35 @@ func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 	w.o.Providers = []flow.Provider{prov, dp}
 	p, tm := start(t, w.o, 80, 24)
 
-	// 1. link Warhorn; storing it needs the keyring: a new one asks for a passphrase twice
-	authURL := startWarhornLink(t, w, p, tm)
-	landed, err := srv.Approve(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm.Send(tea.PasteMsg{Content: landed})
+	// 1. link Warhorn; storing it needs the keyring: a new one asks for a
+	// passphrase twice, before the authorization URL is shown (a code is
+	// never spent on an account that could not be stored)
+	waitText(t, p, "No accounts yet")
+	tm.Send(press("l"))
+	waitText(t, p, "Which provider is the account with?")
+	tm.Send(press("1"))
+	waitText(t, p, "Account name *")
+	tm.Type("work-warhorn")
+	tm.Send(press("tab"))
+	tm.Type(whSecret)
+	tm.Send(press("enter"))
 	waitText(t, p, "Choose a passphrase")
+	select {
+	case u := <-w.opened:
+		t.Fatalf("the authorization URL was opened before the keyring was unlocked: %s", u)
+	default:
+	}
 	tm.Type("s3cret pass")
 	tm.Send(press("enter"))
 	waitText(t, p, "again:")
 	tm.Type("s3cret pass")
 	tm.Send(press("enter"))
+	authURL := w.nextURL(t)
+	landed, err := srv.Approve(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.Send(tea.PasteMsg{Content: landed})
 	waitText(t, p, "Linked work-warhorn")
 	waitText(t, p, "▸ work-warhorn")
 

@@ -100,8 +100,11 @@ func (m *Model) footerView() string {
 	if m.toast != "" {
 		st := th.Toast
 		prefix := " ✓ "
-		if m.toastErr {
+		switch {
+		case m.toastErr:
 			st, prefix = th.ToastErr, " ✗ "
+		case m.toastWarn:
+			st, prefix = th.Warn, " ! "
 		}
 		if strings.HasSuffix(m.toast, "…") {
 			st, prefix = th.Muted, " · "

@@ -134,6 +134,18 @@ func Main() int {
 	return run(ctx, os.Args[1:], a)
 }
 
+// Run runs one command line in this process, as Main does, with the given
+// streams and environment instead of the process's: the entry point of
+// tests that drive the command line beside another front end (the TUI) in
+// one process. There is no terminal to prompt on, so secrets and the file
+// keyring's passphrase come from getenv or not at all (as in a pipe with
+// no controlling terminal).
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := newApp(stdin, stdout, stderr, getenv)
+	a.openTTY = func() (terminal, error) { return nil, errors.New("no terminal to ask on") }
+	return run(ctx, args, a)
+}
+
 // notifySignals cancels the context on the first SIGINT, SIGTERM or SIGHUP
 // (every wait in tokenring watches it) and then gives the signals back
 // their default action, so a second one always ends the process, even one

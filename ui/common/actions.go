@@ -75,10 +75,13 @@ type (
 	// SubmitPassphrase unlocks the keyring with what the prompt read.
 	SubmitPassphrase struct{ Passphrase string }
 	// Linked: the wizard stored the account Name (Relinked: it replaced
-	// the entry of the same name).
+	// the entry of the same name). OfflineDenied: offline access was asked
+	// for but no refresh token came (the account must be linked again when
+	// its token expires): the root warns.
 	Linked struct {
-		Name     string
-		Relinked bool
+		Name          string
+		Relinked      bool
+		OfflineDenied bool
 	}
 	// Deliver hands Msg to the screen that is open when the root performs
 	// it: a retry a screen asked for (show the tokens, store the new

@@ -1,8 +1,6 @@
 package wizard
 
 import (
-	"net/url"
-
 	"charm.land/bubbles/v2/textinput"
 
 	"github.com/tokenring/tokenring/flow"
@@ -105,45 +103,28 @@ func configChoice(p flow.Provider) choice {
 	return c
 }
 
+// fieldText is each field's label and hint.
+var fieldText = map[fieldKind]struct{ label, hint string }{
+	fName:         {"Account name", "letters, digits, . _ - (e.g. work-warhorn)"},
+	fBaseURL:      {"API base URL", "https://api.customer.example.com"},
+	fIssuer:       {"Issuer", "https://login.example.com"},
+	fAuthURL:      {"Authorization URL", "https://example.com/oauth/authorize"},
+	fTokenURL:     {"Token URL", "https://example.com/oauth/token"},
+	fClientID:     {"Client ID", "from the app registered with the provider"},
+	fClientSecret: {"Client secret", "kept in the keyring"},
+	fAPIKey:       {"API key", "kept in the keyring"},
+	fRedirect:     {"Redirect URI", "as registered; http://127.0.0.1/… is caught automatically"},
+	fScopes:       {"Scopes", "space separated"},
+}
+
 func newField(s fieldSpec) field {
-	f := field{kind: s.kind, required: s.required}
-	secret := false
-	switch s.kind {
-	case fName:
-		f.label, f.hint = "Account name", "letters, digits, . _ - (e.g. work-warhorn)"
-	case fBaseURL:
-		f.label, f.hint = "API base URL", "https://api.customer.example.com"
-	case fIssuer:
-		f.label, f.hint = "Issuer", "https://login.example.com"
-	case fAuthURL:
-		f.label, f.hint = "Authorization URL", "https://example.com/oauth/authorize"
-	case fTokenURL:
-		f.label, f.hint = "Token URL", "https://example.com/oauth/token"
-	case fClientID:
-		f.label, f.hint = "Client ID", "from the app registered with the provider"
-	case fClientSecret:
-		f.label, f.hint, secret = "Client secret", "kept in the keyring", true
-		if !s.required {
-			f.hint = "optional: leave empty for a public client"
-		}
-	case fAPIKey:
-		f.label, f.hint, secret = "API key", "kept in the keyring", true
-	case fRedirect:
-		f.label, f.hint = "Redirect URI", "as registered; http://127.0.0.1/… is caught automatically"
-	case fScopes:
-		f.label, f.hint = "Scopes", "space separated"
+	t := fieldText[s.kind]
+	f := field{kind: s.kind, required: s.required, label: t.label, hint: t.hint}
+	secret := s.kind == fClientSecret || s.kind == fAPIKey
+	if s.kind == fClientSecret && !s.required {
+		f.hint = "optional: leave empty for a public client"
 	}
 	f.input = common.NewInput("", f.hint, secret)
 	f.input.SetValue(s.value)
 	return f
-}
-
-// hostOf names a generic provider by the host of its first URL.
-func hostOf(urls ...string) string {
-	for _, s := range urls {
-		if u, err := url.Parse(s); err == nil && u.Host != "" {
-			return u.Host
-		}
-	}
-	return "OAuth 2.0"
 }

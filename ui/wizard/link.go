@@ -1,38 +1,44 @@
 package wizard
 
-// The seam between the wizard and the link sequence: every call the wizard
-// makes to resolve a provider, to the Exchanger (the network) and to the
-// Store (the keyring) is in this file, each I/O in a tea.Cmd that answers
-// with a message tagged with its attempt. When internal/link takes the
-// sequence over, this file is what changes; the steps and the view stay.
+// The seam between the wizard and internal/link, the one link sequence the
+// command line runs too: Plan, Ready, Start, Redeem / Wait and Save each
+// run in a tea.Cmd with the I/O deadline and answer with a message tagged
+// with its attempt. The order is link's: everything that can fail here
+// (the name, the settings, a secret, a locked keyring) fails before an
+// authorization URL is shown, so no single-use code is ever spent on an
+// account that cannot be stored. The wizard decides nothing of its own;
+// it renders link's steps and errors (errors.go).
 
 import (
 	"context"
-	"errors"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/link"
 )
-
-// Store is what the wizard needs of the account store (*accounts.Store).
-type Store interface {
-	Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error
-	Remove(ctx context.Context, name string, revoke bool) error
-}
 
 // Results of the link sequence's steps; attempt says which attempt each is for.
 type (
-	discoveredMsg struct {
+	plannedMsg struct {
 		attempt int
-		p       flow.Provider
+		plan    *link.Plan
 		err     error
 	}
-	listenMsg struct {
+	// progressMsg: Plan is about to do something slow (discovery).
+	progressMsg struct {
 		attempt int
-		cap     flow.Capture
+		ev      link.Event
+		events  <-chan link.Event
+		done    <-chan struct{}
+	}
+	readyMsg struct {
+		attempt int
+		err     error
+	}
+	startedMsg struct {
+		attempt int
+		step    link.Step
 		err     error
 	}
 	captureMsg struct {
@@ -40,136 +46,115 @@ type (
 		res     flow.CaptureResult
 		ok      bool
 	}
-	tokenMsg struct {
+	// resultMsg: a code redeemed or a device approved (or not).
+	resultMsg struct {
 		attempt int
-		tok     *flow.Token
-		err     error
-	}
-	deviceMsg struct {
-		attempt int
-		d       *flow.DeviceAuth
+		res     *link.Result
 		err     error
 	}
 	savedMsg struct {
 		attempt int
-		name    string
 		err     error
 	}
+	// readyAgainMsg runs Ready again once the keyring is unlocked.
+	readyAgainMsg struct{ attempt int }
+	// saveAgainMsg stores the tokens in hand again once the keyring is unlocked.
+	saveAgainMsg struct{ attempt int }
 )
 
-// resolve builds the provider of choice ch with what the user typed.
-func resolve(ch choice, o flow.Overrides) (flow.Provider, error) {
-	if ch.base != nil {
-		return ch.base.With(o), nil
+// plan checks the request (name, provider, discovery, validation). The
+// Linker is copied so that its progress reports reach this attempt's
+// spinner only.
+func (w *Model) plan(req link.Request) tea.Cmd {
+	attempt := w.attempt
+	events, done := make(chan link.Event, 4), make(chan struct{})
+	l := w.linker
+	l.Progress = func(e link.Event) {
+		select {
+		case events <- e:
+		default: // a later step: the wizard's own spinner text says it already
+		}
 	}
-	p, err := flow.Preset(ch.preset, o)
-	if err != nil {
-		return p, err
-	}
-	if ch.preset == flow.PresetGeneric {
-		p.DisplayName = hostOf(p.Issuer, p.AuthURL, p.TokenURL)
-	}
-	return p, nil
+	run := w.c.IO(func(ctx context.Context) tea.Msg {
+		defer close(done)
+		p, err := l.Plan(ctx, req)
+		return plannedMsg{attempt, p, err}
+	})
+	return tea.Batch(run, waitProgress(attempt, events, done))
 }
 
-// needsDiscovery: the provider names an issuer but lacks an endpoint that
-// the issuer's OpenID Connect configuration gives.
-func needsDiscovery(p flow.Provider) bool {
-	return p.Issuer != "" && (p.TokenURL == "" || (p.WithDefaults().Grant == flow.GrantDeviceCode && p.DeviceAuthURL == ""))
+func waitProgress(attempt int, events <-chan link.Event, done <-chan struct{}) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case e := <-events:
+			return progressMsg{attempt, e, events, done}
+		case <-done:
+			return nil
+		}
+	}
 }
 
-func (w *Model) discover(p flow.Provider) tea.Cmd {
-	attempt, ex, issuer := w.attempt, w.cfg.Exchanger, p.Issuer
+// ready hands over the secrets and makes sure the keyring can store the
+// account now (accounts.ErrLocked: the root unlocks, then ready runs again).
+func (w *Model) ready() tea.Cmd {
+	attempt, p, sec := w.attempt, w.planned, w.secrets
 	return w.c.IO(func(ctx context.Context) tea.Msg {
-		q, err := ex.Discover(ctx, issuer, p)
-		return discoveredMsg{attempt, q, err}
+		return readyMsg{attempt, p.Ready(ctx, sec)}
 	})
 }
 
-func (w *Model) clientCredentials(p flow.Provider) tea.Cmd {
-	attempt, ex, sec := w.attempt, w.cfg.Exchanger, w.secrets
+// start begins an attempt: an authorization URL (and the loopback
+// listener), a device code, or the client-credentials request itself.
+func (w *Model) start() tea.Cmd {
+	attempt, p := w.attempt, w.planned
 	return w.c.IO(func(ctx context.Context) tea.Msg {
-		tok, err := ex.ClientCredentials(ctx, p, sec)
-		return tokenMsg{attempt, tok, err}
+		s, err := p.Start(ctx)
+		return startedMsg{attempt, s, err}
 	})
 }
 
-func (w *Model) startDevice(p flow.Provider) tea.Cmd {
-	attempt, ex, sec := w.attempt, w.cfg.Exchanger, w.secrets
-	return w.c.IO(func(ctx context.Context) tea.Msg {
-		d, err := ex.StartDevice(ctx, p, sec)
-		return deviceMsg{attempt, d, err}
-	})
-}
-
-// pollDevice waits for the user's approval until the device code expires
-// (and a little more), or until the wizard closes (w.cancel).
-func (w *Model) pollDevice(d *flow.DeviceAuth) tea.Cmd {
-	ctx, cancel := context.WithCancel(w.c.Context())
-	if !d.Expiry.IsZero() {
-		ctx, cancel = context.WithDeadline(w.c.Context(), d.Expiry.Add(5*time.Second))
+// waitCapture waits for the browser to come back to the loopback listener;
+// it ends when the listener is closed.
+func waitCapture(attempt int, a *link.Authorize) tea.Cmd {
+	ch := a.Captured()
+	if ch == nil {
+		return nil
 	}
-	w.cancel = cancel
-	attempt, ex, p, sec := w.attempt, w.cfg.Exchanger, w.prov, w.secrets
 	return func() tea.Msg {
-		tok, err := ex.PollDevice(ctx, p, sec, d)
-		return tokenMsg{attempt, tok, err}
-	}
-}
-
-// startAuth begins an authorization: a fresh request (new state, PKCE
-// verifier and nonce).
-func startAuth(p flow.Provider) (*flow.AuthRequest, error) { return flow.StartAuth(p) }
-
-// listen starts the one-shot loopback listener of a loopback redirect URI
-// (it only binds a local port: no deadline needed).
-func (w *Model) listen(req *flow.AuthRequest) tea.Cmd {
-	attempt, ex := w.attempt, w.cfg.Exchanger
-	return func() tea.Msg {
-		c, err := ex.ListenLoopback(req)
-		return listenMsg{attempt, c, err}
-	}
-}
-
-// waitCapture waits for the browser to come back to the listener; it ends
-// when the listener is closed.
-func waitCapture(attempt int, c flow.Capture) tea.Cmd {
-	return func() tea.Msg {
-		r, ok := <-c.Result()
+		r, ok := <-ch
 		return captureMsg{attempt, r, ok}
 	}
 }
 
-// redeem trades the code for tokens: exactly one token request, never retried.
-func (w *Model) redeem(req *flow.AuthRequest, code string) tea.Cmd {
-	attempt, ex, sec := w.attempt, w.cfg.Exchanger, w.secrets
+// redeem trades the code for tokens: link sends it at most once.
+func (w *Model) redeem(a *link.Authorize, code string) tea.Cmd {
+	attempt := w.attempt
 	return w.c.IO(func(ctx context.Context) tea.Msg {
-		tok, err := ex.Exchange(ctx, req, sec, code)
-		return tokenMsg{attempt, tok, err}
+		r, err := a.Redeem(ctx, code)
+		return resultMsg{attempt, r, err}
 	})
 }
 
-// saveJob is a linked account waiting to be stored.
-type saveJob struct {
-	a   accounts.Account
-	sec accounts.Secret
+// waitDevice polls until the user approves or denies, the device code
+// expires (link's own deadline) or the wizard closes (w.cancel).
+func (w *Model) waitDevice(d *link.Device) tea.Cmd {
+	ctx, cancel := context.WithCancel(w.c.Context())
+	w.cancel = cancel
+	attempt := w.attempt
+	return func() tea.Msg {
+		defer cancel()
+		r, err := d.Wait(ctx)
+		return resultMsg{attempt, r, err}
+	}
 }
 
-func newSaveJob(name string, p flow.Provider, s flow.Secrets, tok flow.Token, now time.Time) *saveJob {
-	a, sec := accounts.Linked(name, p, s, tok, now)
-	return &saveJob{a: a, sec: sec}
-}
-
-// store saves the job; linking an account again replaces its dead entry
-// first (its tokens are not revoked: they no longer work).
-func (w *Model) store(job *saveJob) tea.Cmd {
-	attempt, st, replace := w.attempt, w.cfg.Store, w.relink == job.a.Name
+// store saves the tokens in hand (replacing the entry for a re-link). It
+// may run again with the same Result after a failure: the code is not
+// needed again.
+func (w *Model) store() tea.Cmd {
+	attempt, p, r := w.attempt, w.planned, w.result
 	return w.c.IO(func(ctx context.Context) tea.Msg {
-		if replace {
-			if err := st.Remove(ctx, job.a.Name, false); err != nil && !errors.Is(err, accounts.ErrNotFound) {
-				return savedMsg{attempt, job.a.Name, err}
-			}
-		}
-		return savedMsg{attempt, job.a.Name, st.Add(ctx, job.a, job.sec)}
+		_, err := p.Save(ctx, r)
+		return savedMsg{attempt, err}
 	})
 }

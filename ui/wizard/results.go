@@ -1,22 +1,22 @@
 package wizard
 
-// The results of the current attempt's I/O (link.go) move the wizard on.
+// The results of the current attempt's link steps (link.go) move the wizard on.
 
 import (
 	"errors"
-	"fmt"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/link"
 	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
 
-// result handles the messages of the current attempt.
-func (w *Model) result(msg tea.Msg) (common.Action, tea.Cmd) {
+// onResult handles the messages of the current attempt.
+func (w *Model) onResult(msg tea.Msg) (common.Action, tea.Cmd) {
 	switch msg := msg.(type) {
 	case spinMsg:
 		if !w.spinning {
@@ -35,31 +35,39 @@ func (w *Model) result(msg tea.Msg) (common.Action, tea.Cmd) {
 			}
 			return spinMsg{attempt, t}
 		}
-	case discoveredMsg:
+	case progressMsg:
+		if msg.ev.Kind == link.EventDiscover && w.step == stepWorking {
+			w.working = "Reading the OpenID Connect configuration of " + termtext.Clean(msg.ev.Detail) + "…"
+		}
+		return nil, waitProgress(msg.attempt, msg.events, msg.done)
+	case plannedMsg:
 		if msg.err != nil {
-			w.fail(msg.err)
+			return nil, w.formError(msg.err)
+		}
+		w.planned = msg.plan
+		return nil, w.ready()
+	case readyMsg:
+		if errors.Is(msg.err, accounts.ErrLocked) {
+			// Before any URL is shown: a wrong passphrase wastes nothing.
+			cmd := w.formError(msg.err)
+			return common.RequestUnlock{Why: "to store the new account " + termtext.Clean(w.planned.Name),
+				Retry: common.Deliver{Msg: readyAgainMsg{w.attempt}}}, cmd
+		}
+		if msg.err != nil {
+			return nil, w.formError(msg.err)
+		}
+		return nil, w.begin()
+	case readyAgainMsg:
+		if w.planned == nil || w.step != stepFields {
 			return nil, nil
 		}
-		return nil, w.begin(msg.p)
-	case listenMsg:
-		if msg.err != nil {
-			w.listenErr = termtext.Clean(msg.err.Error())
-			return nil, w.enterAuthorize()
-		}
-		w.capture = msg.cap
-		if ru := msg.cap.RedirectURI(); ru != w.req.RedirectURI {
-			req, err := w.req.WithRedirectURI(ru)
-			if err != nil {
-				w.fail(err)
-				return nil, nil
-			}
-			w.req = req
-			w.authURL = req.URL
-		}
-		w.listenOn = msg.cap.RedirectURI()
-		return nil, tea.Batch(w.enterAuthorize(), waitCapture(w.attempt, msg.cap))
+		w.fields[w.focus].input.Blur()
+		w.step = stepWorking
+		return nil, tea.Batch(w.startSpin("Checking that the keyring can store the account…"), w.ready())
+	case startedMsg:
+		return w.started(msg)
 	case captureMsg:
-		if !msg.ok || w.step != stepAuthorize || w.req == nil {
+		if !msg.ok || w.step != stepAuthorize || w.auth == nil {
 			return nil, nil
 		}
 		if msg.res.Err != nil {
@@ -72,19 +80,7 @@ func (w *Model) result(msg tea.Msg) (common.Action, tea.Cmd) {
 			w.pasteErr = "Could not open a browser (" + termtext.Clean(msg.err.Error()) + "): copy the URL with ctrl+y."
 		}
 		return nil, nil
-	case deviceMsg:
-		if msg.err != nil {
-			w.fail(msg.err)
-			return nil, nil
-		}
-		w.device = msg.d
-		w.step = stepDevice
-		cmds := []tea.Cmd{w.startSpin("Waiting for approval…"), w.pollDevice(msg.d)}
-		if w.c.Env.Local() {
-			cmds = append(cmds, w.openURL(deviceURL(msg.d)))
-		}
-		return nil, tea.Batch(cmds...)
-	case tokenMsg:
+	case resultMsg:
 		if w.cancel != nil {
 			w.cancel()
 			w.cancel = nil
@@ -93,32 +89,82 @@ func (w *Model) result(msg tea.Msg) (common.Action, tea.Cmd) {
 			w.fail(msg.err)
 			return nil, nil
 		}
-		if msg.tok == nil || msg.tok.AccessToken == "" {
-			w.fail(fmt.Errorf("%w: the provider sent no access token", flow.ErrBadResponse))
+		w.result = msg.res
+		return nil, w.save()
+	case saveAgainMsg:
+		if w.result == nil {
 			return nil, nil
 		}
-		w.saving = newSaveJob(w.name, w.prov, w.secrets, *msg.tok, w.c.Clock())
 		return nil, w.save()
 	case savedMsg:
 		if msg.err != nil {
 			if errors.Is(msg.err, accounts.ErrLocked) {
-				return common.RequestUnlock{Why: "to store the new account " + w.name,
-					Retry: common.Deliver{Msg: saveAgainMsg{}}}, nil
+				// Ready found it writable; it was locked again since.
+				w.step = stepFailed
+				w.failMsg, w.failHint = termtext.Clean(msg.err.Error()), savedHint
+				return common.RequestUnlock{Why: "to store the new account " + termtext.Clean(w.result.Name),
+					Retry: common.Deliver{Msg: saveAgainMsg{w.attempt}}}, nil
 			}
-			job := w.saving
+			res := w.result
 			w.fail(msg.err)
-			w.saving = job // enter retries storing, not the authorization
-			w.failHint = "The tokens were received but not stored. Press enter to try storing them again."
+			w.result = res // enter stores these tokens again, not a new authorization
+			w.failHint = savedHint
 			return nil, nil
 		}
-		w.saving = nil
-		return common.Linked{Name: msg.name, Relinked: w.relink != ""}, nil
+		res := w.result
+		w.result = nil
+		return common.Linked{Name: res.Name, Relinked: w.planned.Relink, OfflineDenied: res.OfflineDenied()}, nil
+	}
+	return nil, nil
+}
+
+const savedHint = "The tokens were received but not stored. Press enter to try storing them again."
+
+// started shows the attempt's step: the URL to open, the device code, or
+// (client credentials) the tokens already issued.
+func (w *Model) started(msg startedMsg) (common.Action, tea.Cmd) {
+	if msg.err != nil {
+		w.fail(msg.err)
+		return nil, nil
+	}
+	switch s := msg.step.(type) {
+	case *link.Issued:
+		w.result = s.Result
+		return nil, w.save()
+	case *link.Device:
+		w.device = s
+		w.step = stepDevice
+		cmds := []tea.Cmd{w.startSpin("Waiting for approval…"), w.waitDevice(s)}
+		if w.c.Env.Local() {
+			cmds = append(cmds, w.openURL(s.URL()))
+		}
+		return nil, tea.Batch(cmds...)
+	case *link.Authorize:
+		w.auth, w.authURL = s, s.URL
+		w.listenOn = s.Listening
+		if s.ListenErr != nil {
+			w.listenErr = termtext.Clean(s.ListenErr.Error())
+		}
+		return nil, tea.Batch(w.enterAuthorize(), waitCapture(w.attempt, s))
 	}
 	return nil, nil
 }
 
 func (w *Model) save() tea.Cmd {
-	job := w.saving
 	w.step = stepWorking
-	return tea.Batch(w.startSpin("Storing "+termtext.Clean(job.a.Name)+" in the keyring…"), w.store(job))
+	return tea.Batch(w.startSpin("Storing "+termtext.Clean(w.result.Name)+" in the keyring…"), w.store())
+}
+
+// workingText says what Start is doing for the grant (the spinner's text).
+func workingText(p flow.Provider) string {
+	switch p.Grant {
+	case flow.GrantClientCredentials:
+		return "Requesting an application token from " + p.Label() + "…"
+	case flow.GrantDeviceCode:
+		return "Asking " + p.Label() + " for a device code…"
+	}
+	if flow.IsLoopbackRedirect(p.RedirectURI) {
+		return "Starting a listener for the browser's redirect…"
+	}
+	return "Preparing the authorization…"
 }

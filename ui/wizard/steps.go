@@ -12,8 +12,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/link"
 	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
@@ -90,26 +90,8 @@ func (w *Model) value(k fieldKind) string {
 	return ""
 }
 
-func (w *Model) submitFields() tea.Cmd {
-	for i, f := range w.fields {
-		if f.required && strings.TrimSpace(f.input.Value()) == "" {
-			w.formErr = f.label + " is needed."
-			return w.setFocus(i)
-		}
-	}
-	name := w.value(fName)
-	if accounts.ValidName(name) != nil { // not a regexp: compiling {1,64} cost every process ~0.15 ms at start-up
-		w.formErr = "Account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)."
-		return w.setFocus(0)
-	}
-	if _, taken := w.cfg.Accounts.Account(name); taken && name != w.relink {
-		w.formErr = "An account named " + name + " already exists; pick another name (or remove it first)."
-		return w.setFocus(0)
-	}
-	if w.cfg.Exchanger == nil {
-		w.formErr = "Linking is not available: this build has no network client."
-		return nil
-	}
+// request is what the form asks link for.
+func (w *Model) request() link.Request {
 	o := flow.Overrides{
 		BaseURL: w.value(fBaseURL), Issuer: w.value(fIssuer), ClientID: w.value(fClientID),
 		RedirectURI: w.value(fRedirect), AuthURL: w.value(fAuthURL), TokenURL: w.value(fTokenURL),
@@ -120,53 +102,42 @@ func (w *Model) submitFields() tea.Cmd {
 			o.Scopes = strings.Fields(f.input.Value())
 		}
 	}
-	p, err := resolve(w.ch, o)
-	if err != nil {
-		w.formErr = termtext.Clean(err.Error())
-		return nil
-	}
-	w.name = name
-	w.secrets = flow.Secrets{ClientSecret: w.value(fClientSecret), APIKey: w.value(fAPIKey)}
-	w.fields[w.focus].input.Blur()
-	if needsDiscovery(p) {
-		w.attempt++
-		w.step = stepWorking
-		return tea.Batch(w.startSpin("Reading the OpenID Connect configuration of "+termtext.Clean(p.Issuer)+"…"), w.discover(p))
-	}
-	return w.begin(p)
+	name := w.value(fName)
+	// A provider from config.toml (or the account linked again) is given
+	// whole; a built-in one by its preset id, as the command line gives it.
+	return link.Request{Name: name, Provider: w.ch.preset, Base: w.ch.base, Overrides: o,
+		Relink: w.relink != "" && name == w.relink}
 }
 
-// begin starts a new attempt with provider p: a fresh AuthRequest (new
-// state, PKCE verifier and nonce), a device authorization, or a client
-// credentials request.
-func (w *Model) begin(p flow.Provider) tea.Cmd {
+// submitFields hands the form to link: Plan (name, provider, discovery,
+// validation), then Ready (secrets, a keyring that can store), then Start.
+// Every problem comes back before anything is sent to the provider and is
+// shown on the form (errors.go).
+func (w *Model) submitFields() tea.Cmd {
+	if w.value(fName) == "" {
+		w.formErr = w.fields[0].label + " is needed."
+		return w.setFocus(0)
+	}
 	w.Close()
-	w.prov = p
 	w.attempt++
-	w.req, w.device, w.authURL = nil, nil, ""
+	w.planned, w.auth, w.device, w.result, w.authURL = nil, nil, nil, nil, ""
+	w.secrets = flow.Secrets{ClientSecret: w.value(fClientSecret), APIKey: w.value(fAPIKey)}
+	w.fields[w.focus].input.Blur()
+	w.step = stepWorking
+	return tea.Batch(w.startSpin("Checking the details…"), w.plan(w.request()))
+}
+
+// begin starts a new attempt of the plan in hand: a fresh authorization
+// (new state, PKCE verifier and nonce), a new device code, or a new client
+// credentials request. Nothing of an earlier attempt is sent again.
+func (w *Model) begin() tea.Cmd {
+	w.Close()
+	w.attempt++
+	w.auth, w.device, w.result, w.authURL = nil, nil, nil, ""
 	w.pasteErr, w.failMsg, w.failHint, w.listenOn, w.listenErr = "", "", "", "", ""
 	w.opened = false
-	switch p.WithDefaults().Grant {
-	case flow.GrantClientCredentials:
-		w.step = stepWorking
-		return tea.Batch(w.startSpin("Requesting an application token from "+p.Label()+"…"), w.clientCredentials(p))
-	case flow.GrantDeviceCode:
-		w.step = stepWorking
-		return tea.Batch(w.startSpin("Asking "+p.Label()+" for a device code…"), w.startDevice(p))
-	}
-	req, err := startAuth(p)
-	if err != nil {
-		w.step = stepFields
-		w.formErr = termtext.Clean(err.Error())
-		return w.fields[w.focus].input.Focus()
-	}
-	w.req = req
-	w.authURL = req.URL
-	if flow.IsLoopbackRedirect(req.RedirectURI) {
-		w.step = stepWorking
-		return tea.Batch(w.startSpin("Starting a listener for the browser's redirect…"), w.listen(req))
-	}
-	return w.enterAuthorize()
+	w.step = stepWorking
+	return tea.Batch(w.startSpin(workingText(w.planned.Provider)), w.start())
 }
 
 func (w *Model) enterAuthorize() tea.Cmd {
@@ -195,17 +166,14 @@ func (w *Model) updateAuthorize(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
 	km := w.c.Keys
 	switch {
 	case k.String() == "esc":
-		w.Close()
-		w.req = nil
-		w.attempt++
-		w.step = stepFields
+		w.back()
 		return nil, w.fields[w.focus].input.Focus()
 	case key.Matches(k, km.CopyURL):
 		return common.CopyText{Text: w.authURL, Label: "authorization URL"}, nil
 	case key.Matches(k, km.OpenURL):
 		return nil, w.openURL(w.authURL)
 	case key.Matches(k, km.StartOver):
-		return nil, w.begin(w.prov)
+		return nil, w.begin()
 	case k.String() == "enter":
 		return nil, w.submitPaste(w.paste.Value())
 	}
@@ -215,18 +183,26 @@ func (w *Model) updateAuthorize(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
 	return nil, cmd
 }
 
+// back leaves the attempt for the form (its listener or poll stops).
+func (w *Model) back() {
+	w.Close()
+	w.auth = nil
+	w.attempt++
+	w.step = stepFields
+}
+
 // submitPaste reads what the user pasted and, when it is a code for this
 // attempt, exchanges it. A paste for another attempt, or not a code, is
 // refused without sending anything.
 func (w *Model) submitPaste(text string) tea.Cmd {
-	if w.req == nil {
+	if w.auth == nil {
 		return nil
 	}
 	if strings.TrimSpace(text) == "" {
 		w.pasteErr = "Paste the code, or the whole address the browser landed on, then press enter."
 		return nil
 	}
-	code, err := w.req.ReadPaste(text)
+	code, err := w.auth.Code(text)
 	if err != nil {
 		var oe *flow.OAuthError
 		switch {
@@ -244,41 +220,26 @@ func (w *Model) submitPaste(text string) tea.Cmd {
 }
 
 func (w *Model) exchange(code string) tea.Cmd {
-	req := w.req
-	w.req = nil // this attempt's code is spent, whatever happens
-	if w.capture != nil {
-		_ = w.capture.Close()
-		w.capture = nil
-	}
+	a := w.auth
+	w.auth = nil // this attempt's code is spent, whatever happens
+	a.Close()
 	w.paste.Blur()
 	w.step = stepWorking
-	return tea.Batch(w.startSpin("Exchanging the code with "+w.prov.Label()+"…"), w.redeem(req, code))
+	return tea.Batch(w.startSpin("Exchanging the code with "+w.planned.Provider.Label()+"…"), w.redeem(a, code))
 }
 
 func (w *Model) updateDevice(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
 	km := w.c.Keys
 	switch {
 	case k.String() == "esc":
-		w.Close()
-		w.attempt++
-		w.step = stepFields
+		w.back()
 		return nil, w.fields[w.focus].input.Focus()
 	case key.Matches(k, km.CopyURL):
-		return common.CopyText{Text: deviceURL(w.device), Label: "verification URL"}, nil
+		return common.CopyText{Text: w.device.URL(), Label: "verification URL"}, nil
 	case key.Matches(k, km.OpenURL):
-		return nil, w.openURL(deviceURL(w.device))
+		return nil, w.openURL(w.device.URL())
 	}
 	return nil, nil
-}
-
-func deviceURL(d *flow.DeviceAuth) string {
-	if d == nil {
-		return ""
-	}
-	if d.VerificationURIComplete != "" {
-		return d.VerificationURIComplete
-	}
-	return d.VerificationURI
 }
 
 func (w *Model) updateFailed(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
@@ -289,50 +250,17 @@ func (w *Model) updateFailed(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
 		w.step = stepFields
 		return nil, w.fields[w.focus].input.Focus()
 	case "enter", "s", "ctrl+r":
-		if w.saving != nil {
-			return nil, w.save()
+		if w.result != nil {
+			return nil, w.save() // the same tokens: the code is not sent again
 		}
-		return nil, w.begin(w.prov)
+		return nil, w.begin()
 	}
 	return nil, nil
 }
 
 func (w *Model) fail(err error) {
 	w.Close()
-	w.req = nil
+	w.auth = nil
 	w.step = stepFailed
-	w.failMsg, w.failHint = describe(w.prov, err)
-}
-
-// describe turns an error into plain words and a hint.
-func describe(p flow.Provider, err error) (string, string) {
-	var oe *flow.OAuthError
-	if errors.As(err, &oe) {
-		msg := p.Label() + " refused: " + termtext.Clean(oe.Code)
-		if oe.Description != "" {
-			msg += " — " + termtext.Clean(oe.Description)
-		}
-		if oe.Code == "invalid_grant" && oe.Op != "refresh" {
-			return msg, "The code was not accepted: it may have expired (some providers allow only a minute) or been used already. Start over to get a new one."
-		}
-		return msg, capitalize(termtext.Clean(oe.Advice()))
-	}
-	msg := termtext.Clean(err.Error())
-	switch {
-	case errors.Is(err, flow.ErrTimeout):
-		return msg, "The provider did not answer in time. Check your connection and start over."
-	case errors.Is(err, flow.ErrUnreachable):
-		return msg, "Check the URL and your connection."
-	case errors.Is(err, flow.ErrNonceMismatch):
-		return msg, "The ID token does not belong to this attempt."
-	}
-	return msg, ""
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	return strings.ToUpper(string(r[0])) + string(r[1:])
+	w.failMsg, w.failHint = describe(w.planned.Provider.Label(), err)
 }

@@ -19,10 +19,10 @@ func (w *Model) stepIndex() int {
 	case stepAuthorize, stepDevice, stepFailed:
 		return 2
 	case stepWorking:
-		if w.saving != nil {
+		if w.result != nil {
 			return 3
 		}
-		if w.req == nil && w.device == nil && w.authURL == "" {
+		if w.auth == nil && w.device == nil && w.authURL == "" {
 			return 1
 		}
 		return 2
@@ -122,7 +122,7 @@ func (w *Model) View(h int) string {
 	case stepDevice:
 		d := w.device
 		b.WriteString("  " + th.Bold.Render("On any device, open:") + "\n\n")
-		b.WriteString(common.LinkLines(th.URL, termtext.StripControls(deviceURL(d)), termtext.StripControls(d.VerificationURI), width-4, "    ") + "\n\n")
+		b.WriteString(common.LinkLines(th.URL, termtext.StripControls(d.URL()), termtext.StripControls(d.VerificationURI), width-4, "    ") + "\n\n")
 		b.WriteString("  " + th.Bold.Render("and enter the code:") + "\n\n")
 		box := th.Box.Padding(0, 2).Render(th.Code.Render(termtext.Clean(d.UserCode)))
 		b.WriteString(common.IndentLines(box, "    ") + "\n\n")
@@ -147,11 +147,11 @@ func (w *Model) View(h int) string {
 		}
 		what := "start over with a new authorization (the old code is never sent again)"
 		switch {
-		case w.saving != nil:
+		case w.result != nil:
 			what = "try storing the tokens again"
-		case w.prov.WithDefaults().Grant == flow.GrantClientCredentials:
+		case w.planned.Provider.Grant == flow.GrantClientCredentials:
 			what = "try again"
-		case w.prov.WithDefaults().Grant == flow.GrantDeviceCode:
+		case w.planned.Provider.Grant == flow.GrantDeviceCode:
 			what = "start over with a new device code"
 		}
 		b.WriteString("\n  " + th.Key.Render("enter") + " " + what + "\n")

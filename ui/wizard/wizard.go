@@ -1,7 +1,8 @@
 // Package wizard is the link wizard: it walks one account through linking
 // (pick a provider, fill in the details, authorize — paste, loopback or
-// device code — and store), one attempt at a time. Its calls to the
-// network and the keyring are all in link.go.
+// device code — and store), one attempt at a time. It runs internal/link's
+// sequence, the one the command line runs; every call into it is in
+// link.go, and errors.go puts link's errors in the form's words.
 package wizard
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/link"
 	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
@@ -31,24 +33,25 @@ const (
 	stepFailed                // the provider's error and "start over"
 )
 
-// Config is what the wizard links with.
+// Config is what the wizard links with: a link.Linker's parts.
 type Config struct {
 	// Exchanger talks to providers; nil: the wizard says linking is unavailable.
 	Exchanger flow.Exchanger
-	Store     Store
-	// Accounts tells which names are taken.
-	Accounts common.Accounts
+	Store     link.Store
 	// Providers from config.toml (or the demo's) are offered first: they
 	// are this user's own.
 	Providers []flow.Provider
+	// Now stamps the linked account (nil: the Common's clock).
+	Now func() time.Time
 	// OpenURL opens a URL in the local browser (nil: the platform's opener).
 	OpenURL func(ctx context.Context, url string) error
 }
 
 // Model is the wizard screen.
 type Model struct {
-	c   *common.Common
-	cfg Config
+	c      *common.Common
+	cfg    Config
+	linker link.Linker
 
 	relink  string // name of the account linked again (its entry is replaced on success)
 	step    step
@@ -59,18 +62,19 @@ type Model struct {
 	focus   int
 	formErr string
 
-	attempt   int // each authorization attempt has its own number
-	prov      flow.Provider
+	// attempt numbers each run of a link step the user started (submitting
+	// the form, starting over, going back): results of older ones are stale.
+	attempt   int
 	secrets   flow.Secrets
-	name      string
-	req       *flow.AuthRequest // nil once its code was sent: a code is never sent twice
+	planned   *link.Plan      // the provider resolved and checked; nil before
+	auth      *link.Authorize // the attempt's authorization; nil once its code was sent
 	authURL   string
-	capture   flow.Capture
 	listenOn  string
 	listenErr string
 	paste     textinput.Model
 	pasteErr  string
-	device    *flow.DeviceAuth
+	device    *link.Device
+	result    *link.Result // tokens in hand, not stored yet (enter stores them again)
 	spin      spinner.Model
 	spinning  bool
 	working   string
@@ -78,7 +82,6 @@ type Model struct {
 	failHint  string
 	opened    bool
 	cancel    context.CancelFunc // ends a running poll
-	saving    *saveJob
 }
 
 type (
@@ -90,24 +93,28 @@ type (
 		attempt int
 		t       spinner.TickMsg
 	}
-	// saveAgainMsg retries storing the tokens once the keyring is unlocked.
-	saveAgainMsg struct{}
 )
 
 // attemptOf says which attempt a result of the wizard belongs to.
 func attemptOf(msg tea.Msg) (int, bool) {
 	switch m := msg.(type) {
-	case discoveredMsg:
+	case plannedMsg:
 		return m.attempt, true
-	case listenMsg:
+	case progressMsg:
+		return m.attempt, true
+	case readyMsg:
+		return m.attempt, true
+	case startedMsg:
 		return m.attempt, true
 	case captureMsg:
 		return m.attempt, true
-	case tokenMsg:
-		return m.attempt, true
-	case deviceMsg:
+	case resultMsg:
 		return m.attempt, true
 	case savedMsg:
+		return m.attempt, true
+	case readyAgainMsg:
+		return m.attempt, true
+	case saveAgainMsg:
 		return m.attempt, true
 	case openedMsg:
 		return m.attempt, true
@@ -122,7 +129,11 @@ func New(c *common.Common, cfg Config) *Model {
 	if cfg.OpenURL == nil {
 		cfg.OpenURL = openBrowser
 	}
-	w := &Model{c: c, cfg: cfg}
+	if cfg.Now == nil {
+		cfg.Now = c.Clock
+	}
+	w := &Model{c: c, cfg: cfg,
+		linker: link.Linker{Store: cfg.Store, Exchanger: cfg.Exchanger, Providers: cfg.Providers, Now: cfg.Now}}
 	for _, p := range cfg.Providers {
 		w.choices = append(w.choices, configChoice(p))
 	}
@@ -168,9 +179,8 @@ func (w *Model) Close() {
 		w.cancel()
 		w.cancel = nil
 	}
-	if w.capture != nil {
-		_ = w.capture.Close()
-		w.capture = nil
+	if w.auth != nil {
+		w.auth.Close()
 	}
 	w.spinning = false
 }
@@ -224,19 +234,16 @@ func (w *Model) Update(msg tea.Msg) (common.Action, tea.Cmd) {
 	if attempt, ok := attemptOf(msg); ok {
 		if attempt != w.attempt {
 			// a result for an earlier attempt: close what it opened, ignore the rest
-			if lm, ok := msg.(listenMsg); ok && lm.cap != nil {
-				_ = lm.cap.Close()
+			if sm, ok := msg.(startedMsg); ok {
+				if a, ok := sm.step.(*link.Authorize); ok {
+					a.Close()
+				}
 			}
 			return nil, nil
 		}
-		return w.result(msg)
+		return w.onResult(msg)
 	}
 	switch msg := msg.(type) {
-	case saveAgainMsg:
-		if w.saving == nil {
-			return nil, nil
-		}
-		return nil, w.save()
 	case tea.KeyPressMsg:
 		if msg.String() == "ctrl+c" {
 			return common.Quit{}, nil
