@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -708,6 +709,54 @@ func TestConcurrentAddSameName(t *testing.T) {
 		sec, err := stores[0].Secret(ctxT(t), name)
 		if err != nil || sec.Token.AccessToken != toks[winner].AccessToken {
 			t.Fatalf("round %d: the loser overwrote the winner's secret (%v)", round, err)
+		}
+	}
+}
+
+// Two first-time processes choosing different passphrases at the same
+// moment end with one passphrase: one wins, the other is told the keyring
+// already has one (before: each wrote its own check item, 10 of 10 runs).
+func TestFirstPassphraseIsChosenOnce(t *testing.T) {
+	for run := 0; run < 20; run++ {
+		dir := t.TempDir()
+		a := openFile(t, dir, "", nil, nil)
+		b := openFile(t, dir, "", nil, nil)
+		ctx := ctxT(t)
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, st := range []*Store{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = st.Unlock(ctx, fmt.Sprintf("passphrase-%d", i))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if won >= 0 {
+					t.Fatalf("run %d: both passphrases were accepted for one new keyring", run)
+				}
+				won = i
+			case !errors.Is(err, ErrBadPassphrase) || !strings.Contains(err.Error(), "another tokenring"):
+				t.Fatalf("run %d: the loser got %v", run, err)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("run %d: neither passphrase was taken: %v", run, errs)
+		}
+		// A fresh store: only the winner's passphrase opens the keyring.
+		c := openFile(t, dir, "", nil, nil)
+		if err := c.Unlock(ctx, fmt.Sprintf("passphrase-%d", 1-won)); !errors.Is(err, ErrBadPassphrase) {
+			t.Fatalf("run %d: the loser's passphrase opens the keyring: %v", run, err)
+		}
+		if err := c.Unlock(ctx, fmt.Sprintf("passphrase-%d", won)); err != nil {
+			t.Fatalf("run %d: the winner's passphrase: %v", run, err)
 		}
 	}
 }
