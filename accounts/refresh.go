@@ -83,6 +83,16 @@ func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 // refreshing it early failed.
 const stillUsable = 10 * time.Second
 
+// RefreshIfDue refreshes name unless, once its lock is held, its token is
+// no longer due under the policy (another process, or this one, refreshed
+// it since the caller looked). Background refreshes (the TUI's scheduler,
+// the agent) use it, so one due point gets one refresh whoever is running;
+// Refresh is for a person asking for a refresh now.
+func (s *Store) RefreshIfDue(ctx context.Context, name string) (Account, error) {
+	a, _, err := s.refresh(ctx, name, false)
+	return a, err
+}
+
 // Refresh refreshes now, whatever the expiry says, and returns the updated
 // account. If another process refreshed the account while this one waited
 // for the lock, its result is used instead of refreshing again.
