@@ -235,10 +235,15 @@ func (s *Store) call(ctx context.Context, op string, f func() error) error {
 
 // ---- file backend ----------------------------------------------------
 
-func (s *Store) fileRing(pass string) keyring.Keyring {
+func (s *Store) fileRing(pass string) keyring.Keyring { return s.fileRingAt(s.fileDir, pass) }
+
+// fileRingAt is keyring's file backend on dir with the password pass (a
+// derived key, kdf.go; the passphrase itself for an older tokenring's item).
+func (s *Store) fileRingAt(dir, pass string) keyring.Keyring {
 	c := s.keyringConfig("file")
+	c.FileDir = dir
 	c.FilePasswordFunc = func(string) (string, error) {
-		if pass == "" {
+		if wiped(pass) { // no key, or a key box overwritten by Close
 			return "", ErrLocked
 		}
 		return pass, nil
@@ -251,13 +256,16 @@ func (s *Store) fileRing(pass string) keyring.Keyring {
 }
 
 // fileKeys lists the file keyring without the passphrase.
-func (s *Store) fileKeys() ([]string, error) {
-	ents, err := os.ReadDir(s.fileDir)
+func (s *Store) fileKeys() ([]string, error) { return itemKeys(s.fileDir) }
+
+// itemKeys lists the items of the file keyring in dir.
+func itemKeys(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: listing %s: %v", ErrKeyring, s.fileDir, err)
+		return nil, fmt.Errorf("%w: listing %s: %v", ErrKeyring, dir, err)
 	}
 	var keys []string
 	for _, e := range ents {
@@ -275,8 +283,10 @@ func (s *Store) fileIsNew() bool {
 	return err == nil && len(keys) == 0
 }
 
-// cleanTemp removes temp items a killed process left behind.
+// cleanTemp removes temp items a killed process left behind, and finishes
+// or undoes a passphrase change a killed process left half done (rekey.go).
 func (s *Store) cleanTemp() {
+	s.recoverRekey()
 	ents, _ := os.ReadDir(s.fileDir)
 	for _, e := range ents {
 		if !strings.HasPrefix(e.Name(), tmpPrefix) {
@@ -289,7 +299,8 @@ func (s *Store) cleanTemp() {
 }
 
 // fileGet reads one item with pass. A decryption failure of a well-formed
-// item is a wrong passphrase.
+// item is a wrong passphrase, unless the item tells why the key does not
+// open it (fileKeyMismatch).
 func (s *Store) fileGet(pass, key string) ([]byte, error) {
 	it, err := s.fileRing(pass).Get(key)
 	if err == nil {
@@ -304,16 +315,29 @@ func (s *Store) fileGet(pass, key string) ([]byte, error) {
 	}
 	raw, rerr := os.ReadFile(filepath.Join(s.fileDir, key))
 	if rerr == nil && strings.Count(strings.TrimSpace(string(raw)), ".") == 4 {
+		if why := s.fileKeyMismatch(pass, key); why != nil {
+			return nil, why
+		}
 		return nil, ErrBadPassphrase
 	}
 	return nil, fmt.Errorf("%w: the keyring item %s is damaged (%s)", ErrKeyring, key, termtext.Clean(err.Error()))
 }
 
 // fileSet writes an item atomically: keyring writes in place, so the item
-// goes to a temp key first, is synced, then renamed over the real one.
+// goes to a temp key first, is synced, then renamed over the real one. It
+// holds the keyring's swap lock shared (a passphrase change holds it
+// exclusively), and writes only with the key of the keyring's kdf.json.
 func (s *Store) fileSet(pass, key string, data []byte) error {
 	if err := os.MkdirAll(s.fileDir, 0o700); err != nil {
 		return fmt.Errorf("%w: %v", ErrKeyring, err)
+	}
+	l, err := s.lockSwap(context.Background(), false)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	if err := s.keyCurrent(pass); err != nil {
+		return err
 	}
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
@@ -338,7 +362,12 @@ func (s *Store) fileSet(pass, key string, data []byte) error {
 }
 
 func (s *Store) fileRemove(key string) error {
-	err := os.Remove(filepath.Join(s.fileDir, key))
+	l, err := s.lockSwap(context.Background(), false)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	err = os.Remove(filepath.Join(s.fileDir, key))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w: %v", ErrKeyring, err)
 	}
@@ -347,28 +376,23 @@ func (s *Store) fileRemove(key string) error {
 
 // ---- passphrase ------------------------------------------------------
 
-// passphrase returns the verified passphrase, asking for one when none is
-// known: Config.EnvPassphrase, then the Passphrase callback, else ErrLocked.
+// passphrase returns the file keyring's verified key (derived from the
+// passphrase, kdf.go), asking for the passphrase when no key is known:
+// Config.EnvPassphrase, then the Passphrase callback, else ErrLocked.
 func (s *Store) passphrase(ctx context.Context) (string, error) {
-	s.pmu.Lock()
-	p := s.pass
-	s.pmu.Unlock()
-	if p != "" {
+	if p := s.key(); p != "" {
 		return p, nil
 	}
 	s.umu.Lock() // one prompt at a time
 	defer s.umu.Unlock()
-	s.pmu.Lock()
-	p = s.pass
-	s.pmu.Unlock()
-	if p != "" {
+	if p := s.key(); p != "" {
 		return p, nil
 	}
 	if env := s.cfg.EnvPassphrase; env != "" {
 		if err := s.unlock(ctx, env); err != nil {
 			return "", fmt.Errorf("%s: %w", config.EnvPassphrase, err)
 		}
-		return env, nil
+		return s.key(), nil
 	}
 	if s.cfg.Passphrase == nil {
 		return "", ErrLocked
@@ -384,16 +408,18 @@ func (s *Store) passphrase(ctx context.Context) (string, error) {
 	if err := s.unlock(ctx, p); err != nil {
 		return "", err
 	}
-	return p, nil
+	return s.key(), nil
 }
 
-// choosePassphrase makes p the passphrase of a keyring that holds nothing
-// yet. Two first-time processes must not each encrypt under their own
-// passphrase (one keyring, two passphrases: the loser's items could never
-// be read with the winner's), so "is it new?" and writing the check item
-// happen under locks/keyring.lock; the loser finds the check item and is
-// told the keyring already has a passphrase (unless it typed the same).
-func (s *Store) choosePassphrase(ctx context.Context, p string) error {
+// choosePassphrase makes pw the passphrase of a keyring that holds nothing
+// yet: kdf.json with new parameters and salt, and a check item encrypted
+// with the key derived from pw. Two first-time processes must not each
+// encrypt under their own passphrase (one keyring, two passphrases: the
+// loser's items could never be read with the winner's), so "is it new?"
+// and writing the check item happen under locks/keyring.lock; the loser
+// finds the check item and is told the keyring already has a passphrase
+// (unless it typed the same).
+func (s *Store) choosePassphrase(ctx context.Context, pw []byte) error {
 	l, err := lockFile(s.deadline(ctx), filepath.Join(s.lockDir, "keyring.lock"), "the keyring")
 	if err != nil {
 		return err
@@ -403,52 +429,68 @@ func (s *Store) choosePassphrase(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
-	if len(keys) > 0 {
-		if _, err := s.fileGet(p, keys[0]); err != nil {
-			if errors.Is(err, ErrBadPassphrase) {
-				return fmt.Errorf("%w: the keyring got its passphrase from another tokenring a moment ago; use that one", ErrBadPassphrase)
-			}
-			return err
+	if check := pickCheck(keys); check != "" {
+		box, err := s.openWith(ctx, pw, check, true)
+		if errors.Is(err, ErrBadPassphrase) {
+			return fmt.Errorf("%w: the keyring got its passphrase from another tokenring a moment ago; use that one", ErrBadPassphrase)
 		}
-	} else if err := s.fileSet(p, checkKey, []byte("tokenring passphrase check")); err != nil {
-		return err
-	}
-	s.pmu.Lock()
-	s.pass = p
-	s.pmu.Unlock()
-	return nil
-}
-
-// unlock checks p against the file keyring and keeps it. A keyring with
-// nothing in it takes p as its passphrase and writes a check item, so every
-// later item is encrypted with the same passphrase.
-func (s *Store) unlock(ctx context.Context, p string) error {
-	if p == "" {
-		return ErrEmptyPass
-	}
-	return s.call(ctx, "unlocking", func() error {
-		keys, err := s.fileKeys()
 		if err != nil {
 			return err
 		}
-		check := ""
-		for _, k := range keys {
-			if k == checkKey {
-				check = k
-				break
-			}
-			if check == "" && strings.HasPrefix(k, keyPrefix) {
-				check = k
-			}
-		}
-		if check == "" {
-			return s.choosePassphrase(ctx, p)
-		} else if _, err := s.fileGet(p, check); err != nil {
-			return err
-		}
-		s.pmu.Lock()
-		s.pass = p
-		s.pmu.Unlock()
+		s.setKey(box)
 		return nil
-	})
+	}
+	d, ok, err := readKDF(s.fileDir)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if d, err = newKDFDoc(s.kdfParams()); err != nil {
+			return fmt.Errorf("%w: %v", ErrKeyring, err)
+		}
+		if err := writeKDF(s.fileDir, d, false); err != nil {
+			return fmt.Errorf("%w: writing %s: %v", ErrKeyring, KDFFile, err)
+		}
+	}
+	box := deriveKey(pw, d)
+	if err := s.fileSet(box.String(), checkKey, []byte("tokenring passphrase check")); err != nil {
+		box.wipe()
+		return err
+	}
+	s.setKey(box)
+	return nil
+}
+
+// unlock checks p against the file keyring and keeps the key derived from
+// it. A keyring with nothing in it takes p as its passphrase. A keyring of
+// an older tokenring (items encrypted with the passphrase itself) gets
+// kdf.json and its items are re-encrypted with the derived key (kdf.go).
+func (s *Store) unlock(ctx context.Context, p string) error {
+	pw := []byte(p)
+	defer clear(pw)
+	return s.unlockBytes(ctx, pw)
+}
+
+func (s *Store) unlockBytes(ctx context.Context, pw []byte) error {
+	if len(pw) == 0 {
+		return ErrEmptyPass
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("unlocking: %w", err)
+	}
+	s.recoverRekey()
+	keys, err := s.fileKeys()
+	if err != nil {
+		return err
+	}
+	check := pickCheck(keys)
+	if check == "" {
+		return s.choosePassphrase(ctx, pw)
+	}
+	box, err := s.openWith(ctx, pw, check, false)
+	if err != nil {
+		return err
+	}
+	s.setKey(box)
+	return s.convertItems(ctx, pw, box.String())
 }

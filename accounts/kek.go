@@ -10,7 +10,9 @@ package accounts
 // PBES2-HS256+A128KW that takes such a prepared key when one is waiting for
 // the passphrase and otherwise does exactly what jose2go does; the output is
 // the standard format (p2s, p2c = 8192) that keyring reads back unchanged.
-// A prepared key is used once (one salt per item).
+// A prepared key is used once (one salt per item). The password is the key
+// derived from the passphrase (kdf.go), which WrapNewKey also names in the
+// item's header ("kid").
 
 import (
 	"crypto/pbkdf2"
@@ -96,6 +98,11 @@ func (preparedPBES2) Name() string { return jose.PBES2_HS256_A128KW }
 
 func (a preparedPBES2) WrapNewKey(cekSizeBits int, key interface{}, header map[string]interface{}) ([]byte, []byte, error) {
 	pass, ok := key.(string)
+	if kid := keyKid(pass); ok && kid != "" {
+		// A key derived from the passphrase (kdf.go) names itself in the
+		// protected header, so an item tells which key wrote it.
+		header["kid"] = kid
+	}
 	if _, custom := header["p2c"]; !ok || custom || header["alg"] != jose.PBES2_HS256_A128KW {
 		return a.orig.WrapNewKey(cekSizeBits, key, header)
 	}

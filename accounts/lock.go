@@ -26,6 +26,16 @@ func (l *fileLock) unlock() {
 // Windows) on path, polling until the context ends or the timeout passes.
 // The lock goes away with the process, also when it is killed.
 func lockFile(d lockDeadline, path, what string) (*fileLock, error) {
+	return lockWith(d, path, what, tryLockFD)
+}
+
+// lockShared takes a shared lock on path (many holders at once, none while
+// someone holds it exclusively), waiting as lockFile does.
+func lockShared(d lockDeadline, path, what string) (*fileLock, error) {
+	return lockWith(d, path, what, tryLockSharedFD)
+}
+
+func lockWith(d lockDeadline, path, what string, try func(*os.File) (bool, error)) (*fileLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the lock file for %s: %w", what, err)
@@ -41,7 +51,7 @@ func lockFile(d lockDeadline, path, what string) (*fileLock, error) {
 	deadline := time.Now().Add(timeout)
 	wait := time.Millisecond
 	for {
-		ok, err := tryLockFD(f)
+		ok, err := try(f)
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("cannot lock %s (%s): %w", what, path, err)

@@ -25,6 +25,7 @@ import (
 const childEnv = "TOKENRING_ACCOUNTS_TEST_CHILD"
 
 func TestMain(m *testing.M) {
+	UseLowCostKDFForTests() // kdf.go: tests unlock hundreds of keyrings
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(childMain(mode))
 	}
@@ -42,6 +43,9 @@ type childReport struct {
 func childMain(mode string) int {
 	dir := os.Getenv("TOKENRING_ACCOUNTS_TEST_DIR")
 	if code, ok := layoutChild(mode, dir); ok { // layout_process_test.go
+		return code
+	}
+	if code, ok := rekeyChild(mode, dir); ok { // rekey_test.go
 		return code
 	}
 	s, err := Open(Config{Dir: dir, Backend: "file", Exchanger: exchange.New(), EnvPassphrase: os.Getenv("TOKENRING_ACCOUNTS_TEST_PASS")})

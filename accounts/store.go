@@ -36,9 +36,11 @@ type Store struct {
 
 	files *accountFiles
 
-	pmu  sync.Mutex // guards pass
-	pass string     // verified file passphrase
-	umu  sync.Mutex // one passphrase prompt at a time
+	pmu  sync.Mutex // guards pass and boxes
+	pass string     // the file keyring's verified key (kdf.go: derived from the passphrase)
+	// boxes hold every key this store derived (kdf.go); Close overwrites them.
+	boxes []*keyBox
+	umu   sync.Mutex // one passphrase prompt at a time
 
 	fmu     sync.Mutex
 	flights map[string]*flight // refreshes running in this process
@@ -419,6 +421,10 @@ func (s *Store) Close() error {
 	s.pmu.Lock()
 	forgetKEKs(s.pass)
 	s.pass = ""
+	for _, b := range s.boxes {
+		b.wipe()
+	}
+	s.boxes = nil
 	s.pmu.Unlock()
 	return nil
 }

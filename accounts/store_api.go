@@ -53,6 +53,11 @@ type Config struct {
 	EnvPassphrase string
 	// Collection is the Secret Service collection (default "login").
 	Collection string
+	// KDF are the Argon2id costs given to the file keyring's passphrase
+	// when the keyring gets new ones (created, converted from an older
+	// tokenring, passphrase changed); zero: DefaultKDF. An existing
+	// keyring keeps those of its kdf.json.
+	KDF KDFParams
 }
 
 // Policy decides when a token is refreshed ahead of its expiry: Fraction of
