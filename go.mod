@@ -3,6 +3,7 @@ module github.com/tokenring/tokenring
 go 1.26.8
 
 require (
+	agentfast.tokenring.invalid v0.0.0
 	busguard.tokenring.invalid v0.0.0
 	charm.land/bubbles/v2 v2.2.1
 	charm.land/bubbletea/v2 v2.1.1
@@ -21,6 +22,7 @@ require (
 	github.com/gsterjov/go-libsecret v0.0.0-20161001094733-a6f4afe4910c
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
+	golang.org/x/crypto v0.58.0
 	golang.org/x/oauth2 v0.37.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
@@ -42,8 +44,9 @@ require (
 	github.com/muesli/cancelreader v0.2.2 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/xo/terminfo v1.0.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 )
 
 replace busguard.tokenring.invalid => ./internal/busguard
+
+replace agentfast.tokenring.invalid => ./internal/agentfast

@@ -7,6 +7,10 @@ package main
 import (
 	"os"
 
+	// Answers `tokenring token NAME` from a running unlock agent in its
+	// init, before the rest of tokenring initializes (internal/agentfast).
+	_ "agentfast.tokenring.invalid/fast"
+
 	"github.com/tokenring/tokenring/internal/cli"
 )
 

@@ -216,3 +216,14 @@ func (s *Store) lockSwap(ctx context.Context, exclusive bool) (*fileLock, error)
 	}
 	return lockShared(s.deadline(ctx), path, "the keyring")
 }
+
+// UnlockBytes is Unlock with the passphrase as bytes, which the caller can
+// overwrite afterwards (the unlock agent does; a string cannot be).
+func (s *Store) UnlockBytes(ctx context.Context, passphrase []byte) error {
+	if !s.file {
+		return nil
+	}
+	s.umu.Lock()
+	defer s.umu.Unlock()
+	return s.unlockBytes(ctx, passphrase)
+}

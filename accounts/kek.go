@@ -81,11 +81,54 @@ func takeKEK(pass string) (preparedKEK, bool) {
 	return p, p.err == nil
 }
 
-// forgetKEKs drops prepared keys (Close).
+// forgetKEKs drops prepared keys and the remembered ones (Close).
 func forgetKEKs(pass string) {
 	kekPool.Lock()
 	delete(kekPool.m, pass)
 	kekPool.Unlock()
+	kekMemo.Lock()
+	for _, k := range kekMemo.m[pass] {
+		clear(k)
+	}
+	delete(kekMemo.m, pass)
+	kekMemo.Unlock()
+}
+
+// kekMemo remembers the key-encryption key of each item (by its PBES2
+// salt) read with a key derived from the passphrase (kdf.go), so a
+// long-running process (the unlock agent, the TUI) reads an item again
+// without another 8,192 PBKDF2 rounds: `tokenring token` through the agent
+// is then a file read and two AES operations. Each is 16 bytes derived
+// from the key the process holds anyway; forgetKEKs (Close) overwrites
+// them. A passphrase used as the key itself (an older tokenring's items)
+// is not remembered.
+var kekMemo = struct {
+	sync.Mutex
+	m map[string]map[string][]byte // key -> p2s -> KEK
+}{m: map[string]map[string][]byte{}}
+
+const kekMemoMax = 4096 // items per key
+
+func memoKEK(pass, p2s string) []byte {
+	kekMemo.Lock()
+	defer kekMemo.Unlock()
+	return kekMemo.m[pass][p2s]
+}
+
+func rememberKEK(pass, p2s string, kek []byte) {
+	if keyKid(pass) == "" {
+		return
+	}
+	kekMemo.Lock()
+	defer kekMemo.Unlock()
+	m := kekMemo.m[pass]
+	if m == nil {
+		m = map[string][]byte{}
+		kekMemo.m[pass] = m
+	}
+	if len(m) < kekMemoMax {
+		m[p2s] = append([]byte(nil), kek...)
+	}
 }
 
 type preparedPBES2 struct{ orig jose.JwaAlgorithm }
@@ -136,6 +179,9 @@ func (a preparedPBES2) Unwrap(encryptedCek []byte, key interface{}, cekSizeBits 
 	if !ok || p2c != pbes2Rounds || p2s == "" || alg != jose.PBES2_HS256_A128KW {
 		return a.orig.Unwrap(encryptedCek, key, cekSizeBits, header)
 	}
+	if kek := memoKEK(pass, p2s); kek != nil {
+		return joseaes.KeyUnwrap(encryptedCek, kek)
+	}
 	saltInput, err := base64url.Decode(p2s)
 	if err != nil {
 		return a.orig.Unwrap(encryptedCek, key, cekSizeBits, header)
@@ -144,5 +190,9 @@ func (a preparedPBES2) Unwrap(encryptedCek []byte, key interface{}, cekSizeBits 
 	if err != nil {
 		return a.orig.Unwrap(encryptedCek, key, cekSizeBits, header)
 	}
-	return joseaes.KeyUnwrap(encryptedCek, kek)
+	cek, err := joseaes.KeyUnwrap(encryptedCek, kek)
+	if err == nil {
+		rememberKEK(pass, p2s, kek) // only a KEK that opened the item
+	}
+	return cek, err
 }

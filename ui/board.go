@@ -97,13 +97,18 @@ func (m *Model) load(selName string) tea.Cmd {
 	st := m.o.Store
 	return m.c.IO(func(ctx context.Context) tea.Msg {
 		a, err := st.Accounts()
-		return loadedMsg{accts: a, backend: st.Backend(), err: err, selName: selName}
+		msg := loadedMsg{accts: a, backend: st.Backend(), err: err, selName: selName}
+		if as, ok := st.(AgentState); ok {
+			msg.agent, msg.agentOK = as.AgentState(ctx)
+		}
+		return msg
 	})
 }
 
 func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 	m.c.Now = m.o.Now()
 	m.backend = msg.backend
+	m.agent, m.agentOK = msg.agent, msg.agentOK
 	if u, ok := m.dialog.(*dialog.Unlock); ok {
 		u.SetBackend(msg.backend)
 	}

@@ -28,6 +28,8 @@ type Model struct {
 	board    *board // the accounts, as last read from the store
 	sched    *refresh.Scheduler
 	backend  accounts.BackendInfo
+	agent    AgentInfo // the unlock agent's state (agentOK: one answered)
+	agentOK  bool
 	lastLoad time.Time
 
 	list   *list.Model   // always there: the screen the others return to
@@ -97,6 +99,8 @@ type loadedMsg struct {
 	backend accounts.BackendInfo
 	err     error
 	selName string // select this account once loaded (after linking)
+	agent   AgentInfo
+	agentOK bool
 }
 
 type refreshDoneMsg struct {

@@ -74,6 +74,30 @@ type Backend interface {
 
 var _ Backend = (*accounts.Store)(nil)
 
+// AgentState is implemented by a Backend that goes through tokenring's
+// unlock agent (`tokenring unlock`): the header then says "unlocked until
+// 18:40" instead of offering an unlock, and the info line shows what the
+// agent last noticed (an account that needs linking again, refreshes that
+// keep failing). ok is false when no agent answers.
+type AgentState interface {
+	AgentState(ctx context.Context) (info AgentInfo, ok bool)
+}
+
+// AgentInfo is the unlock agent's state.
+type AgentInfo struct {
+	Unlocked bool
+	Until    time.Time // zero: until locked
+	Events   []AgentEvent
+}
+
+// AgentEvent is something the agent noticed (and ran notify_cmd for).
+type AgentEvent struct {
+	Time    time.Time
+	Account string
+	Kind    string // "needs_relink", "refresh_failing", "refresh_recovered"
+	Message string
+}
+
 // The wizard links through internal/link with the Backend as its store.
 var _ link.Store = Backend(nil)
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -72,7 +73,10 @@ func (m *Model) headerView() string {
 	right := ""
 	if m.backend.Name != "" {
 		right = "keyring: " + termtext.Clean(m.backend.Name)
-		if m.backend.Locked {
+		switch {
+		case m.agentOK && m.agent.Unlocked:
+			right += " · " + agentUntil(m.agent.Until)
+		case m.backend.Locked:
 			right += " (locked)"
 		}
 	}
@@ -115,7 +119,8 @@ func (m *Model) footerView() string {
 }
 
 // infoLine: the paused background refresh on every screen, else on the
-// list what the selected row needs (bad: a warning).
+// list what the selected row needs (bad: a warning), else what the unlock
+// agent noticed in the last hour.
 func (m *Model) infoLine(onList bool) (string, bool) {
 	if m.sched.Paused() {
 		return "Keyring locked: background refresh is paused. Press u to unlock.", true
@@ -123,5 +128,42 @@ func (m *Model) infoLine(onList bool) (string, bool) {
 	if !onList {
 		return "", false
 	}
-	return m.list.Info()
+	if s, bad := m.list.Info(); s != "" {
+		return s, bad
+	}
+	return m.agentEvent()
+}
+
+// agentUntil is the header's "unlocked until 18:40" (the date too when it
+// is not today).
+func agentUntil(t time.Time) string {
+	if t.IsZero() {
+		return "unlocked by the agent"
+	}
+	t = t.Local()
+	if y, mo, d := time.Now().Date(); t.Year() != y || t.Month() != mo || t.Day() != d {
+		return "unlocked until " + t.Format("Jan 2 15:04")
+	}
+	return "unlocked until " + t.Format("15:04")
+}
+
+// agentEvent is the agent's latest event of the last hour, for the info
+// line (a warning unless it is a recovery).
+func (m *Model) agentEvent() (string, bool) {
+	if !m.agentOK || len(m.agent.Events) == 0 {
+		return "", false
+	}
+	e := m.agent.Events[len(m.agent.Events)-1]
+	if m.c.Now.Sub(e.Time) > time.Hour {
+		return "", false
+	}
+	what := map[string]string{
+		"needs_relink":      "needs linking again",
+		"refresh_failing":   "keeps failing to refresh",
+		"refresh_recovered": "refreshes again",
+	}[e.Kind]
+	if what == "" {
+		what = e.Kind
+	}
+	return "Agent, " + e.Time.Local().Format("15:04") + ": " + termtext.Clean(e.Account) + " " + what + ".", e.Kind != "refresh_recovered"
 }

@@ -244,6 +244,9 @@ func (a *app) list(asJSON bool) error {
 		return err
 	}
 	defer st.Close()
+	if !asJSON {
+		a.listAgentLine(a.stdout, st)
+	}
 	return listStore(a, st, asJSON)
 }
 

@@ -129,8 +129,8 @@ func exitCode(err error) int {
 func Main() int {
 	ctx, stop := notifySignals()
 	defer stop()
-	a := newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv) // reads the environment once
-	config.ScrubSecrets()                                  // children inherit none of its secrets
+	a := newAppWithAgent(os.Stdin, os.Stdout, os.Stderr, os.Getenv) // reads the environment once
+	config.ScrubSecrets()                                           // children inherit none of its secrets
 	return run(ctx, os.Args[1:], a)
 }
 

@@ -36,6 +36,9 @@ type app struct {
 	now       func() time.Time
 	// open opens the account store (accounts.Open; tests put a fake here).
 	open func(accounts.Config) (store, error)
+	// startAgent starts the unlock agent of the config directory dir in
+	// the background (agent.go; tests run one in the process instead).
+	startAgent func(dir string) (wait func() error, err error)
 }
 
 // store is what the commands use of *accounts.Store (a superset of
@@ -65,6 +68,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		now:       time.Now,
 		open:      openAccounts,
 	}
+}
+
+func newAppWithAgent(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
+	a := newApp(stdin, stdout, stderr, getenv)
+	a.startAgent = a.spawnAgent
+	return a
 }
 
 // terminal is the user's terminal, for prompts that must not echo.
@@ -134,6 +143,7 @@ func (a *app) openStore(prompt bool) (store, config.File, error) {
 		Now:           a.now,
 		Policy:        policy(cfg),
 		EnvPassphrase: a.env.Passphrase,
+		KDF:           kdfParams(cfg),
 	}
 	if prompt {
 		c.Passphrase = a.passphrase
@@ -142,7 +152,8 @@ func (a *app) openStore(prompt bool) (store, config.File, error) {
 	if err != nil {
 		return nil, cfg, err
 	}
-	return st, cfg, nil
+	// A running, unlocked agent does what needs a secret (agent.go).
+	return a.viaAgent(dir, st), cfg, nil
 }
 
 // passphrase is the store's Passphrase callback for the command line:

@@ -24,7 +24,9 @@ Environment:
   TOKENRING_KEYRING        keyring backend: keychain, wincred, secret-service,
                            kwallet, pass, keyctl or file (default: the OS keyring
                            when one answers, else the encrypted file)
-  TOKENRING_PASSPHRASE     passphrase of the file backend (else asked on the terminal)
+  TOKENRING_PASSPHRASE     passphrase of the file backend (else asked on the terminal;
+                           better: "tokenring unlock" once, and nothing asks again)
+  TOKENRING_NEW_PASSPHRASE the new passphrase for "passwd" (else asked)
   TOKENRING_CLIENT_SECRET  client secret for "link" (else asked, masked)
   TOKENRING_API_KEY        API key for "link", e.g. Dressipi's x-api-key (else asked)
 `
@@ -67,6 +69,11 @@ func newRootCmd(a *app) *cobra.Command {
 		newRefreshCmd(a),
 		newRemoveCmd(a),
 		newProvidersCmd(a),
+		newUnlockCmd(a),
+		newLockCmd(a),
+		newAgentCmd(a),
+		newStatusCmd(a),
+		newPasswdCmd(a),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	// cobra adds "completion" (bash, zsh, fish, powershell) and "help".

@@ -21,6 +21,13 @@ const (
 	EnvPassphrase   = "TOKENRING_PASSPHRASE"    // the file keyring's passphrase (secret)
 	EnvClientSecret = "TOKENRING_CLIENT_SECRET" // the client secret for link (secret)
 	EnvAPIKey       = "TOKENRING_API_KEY"       // the API key for link (secret)
+	// EnvNewPassphrase is the file keyring's new passphrase for `tokenring
+	// passwd` (secret).
+	EnvNewPassphrase = "TOKENRING_NEW_PASSPHRASE"
+	// EnvRuntimeDir is where the unlock agent's socket lives (its
+	// tokenring/ subdirectory); unset: a private directory in the OS's
+	// temporary directory.
+	EnvRuntimeDir = "XDG_RUNTIME_DIR"
 )
 
 // Env is what tokenring reads from its environment, read once at start-up
@@ -32,6 +39,8 @@ type Env struct {
 	Passphrase    string // TOKENRING_PASSPHRASE: a secret
 	ClientSecret  string // TOKENRING_CLIENT_SECRET: a secret
 	APIKey        string // TOKENRING_API_KEY: a secret
+	NewPassphrase string // TOKENRING_NEW_PASSPHRASE: a secret
+	RuntimeDir    string // XDG_RUNTIME_DIR
 }
 
 // ReadEnv reads the variables tokenring knows through getenv.
@@ -43,15 +52,20 @@ func ReadEnv(getenv func(string) string) Env {
 		Passphrase:    getenv(EnvPassphrase),
 		ClientSecret:  strings.TrimSpace(getenv(EnvClientSecret)),
 		APIKey:        strings.TrimSpace(getenv(EnvAPIKey)),
+		NewPassphrase: getenv(EnvNewPassphrase),
+		RuntimeDir:    getenv(EnvRuntimeDir),
 	}
 }
+
+// SecretVars are the variables that hold secrets.
+var SecretVars = []string{EnvPassphrase, EnvClientSecret, EnvAPIKey, EnvNewPassphrase}
 
 // ScrubSecrets removes the secret variables (passphrase, client secret,
 // API key) from this process's environment once ReadEnv has them, so no
 // program tokenring starts (a browser, xclip, tmux, the child of exec)
 // inherits them.
 func ScrubSecrets() {
-	for _, k := range []string{EnvPassphrase, EnvClientSecret, EnvAPIKey} {
+	for _, k := range SecretVars {
 		os.Unsetenv(k)
 	}
 }

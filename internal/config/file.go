@@ -42,6 +42,11 @@ const DefaultClipboardClear = 30 * time.Second
 //	[clipboard]
 //	clear_seconds = 30         # 0: never clear the clipboard
 //
+//	[agent]                    # the unlock agent (tokenring unlock, tokenring agent)
+//	unlock_for = "8h"          # how long `tokenring unlock` unlocks without --for (default: until locked)
+//	notify_cmd = ["notify-send", "tokenring"]  # run (no shell) when an account needs linking
+//	notify_timeout = "10s"     # or its refreshes keep failing
+//
 //	[providers.acme]           # a provider by OpenID Connect discovery
 //	issuer = "https://id.acme.example"
 //	client_id = "tokenring"
@@ -54,6 +59,7 @@ type File struct {
 	Keyring   KeyringConfig             `toml:"keyring"`
 	Refresh   RefreshConfig             `toml:"refresh"`
 	Clipboard ClipboardConfig           `toml:"clipboard"`
+	Agent     AgentConfig               `toml:"agent"`
 	Providers map[string]ProviderConfig `toml:"providers"`
 
 	// Path is the file that was read ("" when there was none).
@@ -65,7 +71,30 @@ type KeyringConfig struct {
 	// Backend is a 99designs/keyring backend name; TOKENRING_KEYRING wins
 	// over it. "" chooses automatically.
 	Backend string `toml:"backend"`
+	// The file keyring's Argon2id costs, given to a keyring when it gets
+	// new ones (created, converted, passphrase changed); 0: the default.
+	// Lower costs make every guess at a stolen keyring cheaper.
+	KDFTime      int `toml:"kdf_time"`       // passes
+	KDFMemoryMiB int `toml:"kdf_memory_mib"` // memory
+	KDFThreads   int `toml:"kdf_threads"`    // lanes
 }
+
+// AgentConfig is the [agent] table: the unlock agent.
+type AgentConfig struct {
+	// UnlockFor is how long `tokenring unlock` keeps the keyring unlocked
+	// when --for is not given; 0: until `tokenring lock` or the agent ends.
+	UnlockFor Duration `toml:"unlock_for"`
+	// NotifyCmd is run (argv, no shell) once per event: an account needs
+	// linking again, or its background refreshes keep failing. The
+	// account, the event and a message are in its environment
+	// (TOKENRING_NOTIFY_ACCOUNT, TOKENRING_NOTIFY_EVENT, TOKENRING_NOTIFY_MESSAGE).
+	NotifyCmd []string `toml:"notify_cmd"`
+	// NotifyTimeout bounds one run of NotifyCmd (default 10 s).
+	NotifyTimeout Duration `toml:"notify_timeout"`
+}
+
+// DefaultNotifyTimeout bounds notify_cmd when config.toml does not.
+const DefaultNotifyTimeout = 10 * time.Second
 
 // RefreshConfig is the [refresh] table: the refresh-ahead policy.
 type RefreshConfig struct {
@@ -229,6 +258,22 @@ func (c File) check() error {
 	default:
 		bad("[keyring] backend %q is not one of keychain, wincred, secret-service, kwallet, pass, keyctl, file", termtext.Clean(c.Keyring.Backend))
 	}
+	k := c.Keyring
+	if k.KDFTime < 0 || k.KDFTime > 64 {
+		bad("[keyring] kdf_time must be between 1 and 64 (0: the default)")
+	}
+	if k.KDFMemoryMiB < 0 || k.KDFMemoryMiB > 4096 {
+		bad("[keyring] kdf_memory_mib must be between 1 and 4096 (0: the default)")
+	}
+	if k.KDFThreads < 0 || k.KDFThreads > 64 {
+		bad("[keyring] kdf_threads must be between 1 and 64 (0: the default)")
+	}
+	if a := c.Agent; len(a.NotifyCmd) > 0 && strings.TrimSpace(a.NotifyCmd[0]) == "" {
+		bad("[agent] notify_cmd needs a program as its first element")
+	}
+	if c.Agent.NotifyTimeout.D() > time.Hour {
+		bad("[agent] notify_timeout is at most an hour")
+	}
 	r := c.Refresh
 	if r.Fraction < 0 || r.Fraction >= 1 {
 		bad("[refresh] fraction must be between 0 and 1 (0.1 = refresh when 10%% of the lifetime is left)")
@@ -264,6 +309,14 @@ func (c File) providerNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// NotifyTimeout bounds one run of [agent] notify_cmd.
+func (c File) NotifyTimeout() time.Duration {
+	if d := c.Agent.NotifyTimeout.D(); d > 0 {
+		return d
+	}
+	return DefaultNotifyTimeout
 }
 
 // ClipboardClear is how long a copied token stays on the clipboard: 30 s

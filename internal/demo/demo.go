@@ -159,6 +159,9 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 		Passphrase:    func(string) (string, error) { return pass, nil },
 		Exchanger:     d.Exchanger,
 		Policy:        o.Policy,
+		// A keyring that lives minutes, under a random passphrase: no
+		// stretching worth the wait (Argon2id's least costs).
+		KDF: accounts.KDFParams{Time: 1, Memory: 1 << 10, Threads: 1},
 	}); err != nil {
 		return d, fmt.Errorf("demo: cannot open the throwaway keyring: %w", err)
 	}

@@ -1,0 +1,3 @@
+module agentfast.tokenring.invalid
+
+go 1.26
