@@ -2,8 +2,6 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -275,19 +273,6 @@ func (s *Store) fileIsNew() bool {
 	return err == nil && len(keys) == 0
 }
 
-// cleanTemp removes temp items a killed process left behind.
-func (s *Store) cleanTemp() {
-	ents, _ := os.ReadDir(s.fileDir)
-	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), tmpPrefix) {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Hour {
-			os.Remove(filepath.Join(s.fileDir, e.Name()))
-		}
-	}
-}
-
 // fileGet reads one item with pass. A decryption failure of a well-formed
 // item is a wrong passphrase.
 func (s *Store) fileGet(pass, key string) ([]byte, error) {
@@ -315,9 +300,7 @@ func (s *Store) fileSet(pass, key string, data []byte) error {
 	if err := os.MkdirAll(s.fileDir, 0o700); err != nil {
 		return fmt.Errorf("%w: %v", ErrKeyring, err)
 	}
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := tmpPrefix + key + "." + hex.EncodeToString(rnd[:])
+	tmp := tempName(key)
 	if err := s.fileRing(pass).Set(keyring.Item{Key: tmp, Data: data, Label: key}); err != nil {
 		os.Remove(filepath.Join(s.fileDir, tmp))
 		if errors.Is(err, ErrLocked) {

@@ -375,17 +375,26 @@ func TestTokenPaths(t *testing.T) {
 		t.Fatal("the rotated refresh token was not stored")
 	}
 
-	// Transient failures are tried again; the third try succeeds.
+	// Failures that prove the refresh token was not spent (nothing reached
+	// the provider; a 5xx answer) are tried again; the third try succeeds.
 	old := retryDelays
 	retryDelays = []time.Duration{time.Millisecond, time.Millisecond}
 	defer func() { retryDelays = old }()
-	ex.fail = []error{flow.ErrTimeout, flow.ErrServer}
+	notSent := fmt.Errorf("%w %w", flow.ErrUnreachable, flow.ErrNotSent)
+	ex.fail = []error{notSent, flow.ErrServer}
 	n := ex.refresh
 	if _, err := s.Refresh(ctx, "a"); err != nil || ex.refresh-n != 3 {
-		t.Fatalf("transient retry: %v after %d tries", err, ex.refresh-n)
+		t.Fatalf("retry of a refresh that was not processed: %v after %d tries", err, ex.refresh-n)
 	}
-	// Three transient failures: the error is kept and shown, not relink.
-	ex.fail = []error{flow.ErrUnreachable, flow.ErrUnreachable, flow.ErrUnreachable}
+	// A lost answer (a timeout once the request was sent) is never
+	// replayed with the same refresh token: one try, the error is kept.
+	ex.fail = []error{flow.ErrTimeout, flow.ErrTimeout}
+	n = ex.refresh
+	if _, err := s.Refresh(ctx, "a"); !errors.Is(err, flow.ErrTimeout) || ex.refresh-n != 1 {
+		t.Fatalf("lost answer: %v after %d tries, want 1", err, ex.refresh-n)
+	}
+	// Three failures that may be retried: the error is kept and shown, not relink.
+	ex.fail = []error{notSent, notSent, notSent}
 	if _, err := s.Refresh(ctx, "a"); !errors.Is(err, flow.ErrUnreachable) {
 		t.Fatalf("3 transient failures: %v", err)
 	}
