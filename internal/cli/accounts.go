@@ -296,7 +296,7 @@ func listStore(a *app, st lister, asJSON bool) error {
 			LastRefresh:     timePtr(ac.LastRefresh),
 			LastError:       termtext.Clean(ac.LastError),
 			NeedsRelink:     ac.NeedsRelink,
-			Scopes:          ac.Scopes,
+			Scopes:          cleanAll(ac.Scopes),
 		}
 		if e.Scopes == nil {
 			e.Scopes = []string{}
@@ -429,4 +429,13 @@ func (a *app) openAccount(name string) (store, accounts.Account, error) {
 		return nil, accounts.Account{}, accountErr(name, err)
 	}
 	return st, acct, nil
+}
+
+// cleanAll cleans each string (account files are not trusted for display).
+func cleanAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = termtext.Clean(s)
+	}
+	return out
 }
