@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -175,5 +176,36 @@ func TestTokensThatCannotBeStoredAreKept(t *testing.T) {
 	fresh, err := openFile(t, dir, "pw", ex, clk.Now).Secret(ctxT(t), "a")
 	if err != nil || fresh.Token.RefreshToken != held.Token.RefreshToken {
 		t.Fatalf("a fresh store reads: %v", err)
+	}
+}
+
+// Temp items and reservations a killed writer left in the keyring's
+// directory are removed at the next start; a live writer's are not (they
+// stayed for an hour before).
+func TestDeadWritersLeftoversGoAtStart(t *testing.T) {
+	dir := t.TempDir()
+	kr := filepath.Join(dir, KeyringDir)
+	os.MkdirAll(kr, 0o700)
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPID := cmd.Process.Pid // exited and reaped: no such process now
+	dead := filepath.Join(kr, tmpPrefix+strconv.Itoa(deadPID)+".tokenring.account.a.0a1b2c")
+	deadRes := filepath.Join(kr, tmpPrefix+strconv.Itoa(deadPID)+".reserve.3d4e5f")
+	live := filepath.Join(kr, tmpPrefix+strconv.Itoa(os.Getpid())+".tokenring.account.b.6a7b8c")
+	for _, p := range []string{dead, deadRes, live} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	openFile(t, dir, "pw", nil, nil)
+	for _, p := range []string{dead, deadRes} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s of a dead writer is still there", filepath.Base(p))
+		}
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live writer's temp item was removed: %v", err)
 	}
 }
