@@ -2,8 +2,6 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -207,6 +205,7 @@ func dedupe(in []string) []string {
 func (s *Store) useFile(reason string) {
 	s.file = true
 	s.info = BackendInfo{Name: "file", Reason: reason, Path: s.fileDir}
+	s.recoverRekey() // a passphrase change a killed process left (rekey.go)
 	s.cleanTemp()
 }
 
@@ -283,21 +282,6 @@ func (s *Store) fileIsNew() bool {
 	return err == nil && len(keys) == 0
 }
 
-// cleanTemp removes temp items a killed process left behind, and finishes
-// or undoes a passphrase change a killed process left half done (rekey.go).
-func (s *Store) cleanTemp() {
-	s.recoverRekey()
-	ents, _ := os.ReadDir(s.fileDir)
-	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), tmpPrefix) {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Hour {
-			os.Remove(filepath.Join(s.fileDir, e.Name()))
-		}
-	}
-}
-
 // fileGet reads one item with pass. A decryption failure of a well-formed
 // item is a wrong passphrase, unless the item tells why the key does not
 // open it (fileKeyMismatch).
@@ -339,9 +323,7 @@ func (s *Store) fileSet(pass, key string, data []byte) error {
 	if err := s.keyCurrent(pass); err != nil {
 		return err
 	}
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := tmpPrefix + key + "." + hex.EncodeToString(rnd[:])
+	tmp := tempName(key)
 	if err := s.fileRing(pass).Set(keyring.Item{Key: tmp, Data: data, Label: key}); err != nil {
 		os.Remove(filepath.Join(s.fileDir, tmp))
 		if errors.Is(err, ErrLocked) {

@@ -43,11 +43,13 @@ func (a *app) token(ctx context.Context, name string) error {
 		return err
 	}
 	defer st.Close()
-	if acct.NeedsRelink {
-		return relinkErr(name, acct)
-	}
 	tok, err := st.Token(ctx, name)
-	if err != nil {
+	switch {
+	case errors.Is(err, accounts.ErrNotStored) && tok.AccessToken != "":
+		// The token works; what is at stake is the next refresh.
+		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", termtext.Clean(err.Error()))
+		fmt.Fprintf(a.stderr, "tokenring: the keyring did not take %s's new tokens; this process held them and ends now, so %s may need linking again. Check the keyring (tokenring refresh %s says how it fails).\n", name, name, name)
+	case err != nil:
 		if flow.IsInvalidGrant(err) || errors.Is(err, accounts.ErrNeedsRelink) {
 			return relinkErr(name, acct)
 		}
@@ -56,8 +58,28 @@ func (a *app) token(ctx context.Context, name string) error {
 	if tok.AccessToken == "" {
 		return fmt.Errorf("%s has no access token", name)
 	}
+	if acct.NeedsRelink {
+		// Still valid: hand it out, and say what comes.
+		fmt.Fprintf(a.stderr, "tokenring: warning: %s must be linked again before its token %s: the provider refused its refresh token\n",
+			name, expiresWhen(tok.Expiry, a.now()))
+	}
 	_, err = fmt.Fprintln(a.stdout, tok.AccessToken)
 	return err
+}
+
+// expiresWhen: "expires at 18:40 (in 3h 02m)", "expires on Nov 30 18:40
+// (in 1d 2h)", "does not expire".
+func expiresWhen(exp, now time.Time) string {
+	if exp.IsZero() {
+		return "(which does not expire) is revoked"
+	}
+	when := exp.Local().Format("15:04")
+	if y, m, d := exp.Local().Date(); y != now.Local().Year() || m != now.Local().Month() || d != now.Local().Day() {
+		when = "on " + exp.Local().Format("Jan 02 15:04")
+	} else {
+		when = "at " + when
+	}
+	return "expires " + when + " (in " + termtext.Duration(exp.Sub(now)) + ")"
 }
 
 func accountErr(name string, err error) error {
@@ -277,7 +299,7 @@ func listStore(a *app, st lister, asJSON bool) error {
 			LastRefresh:     timePtr(ac.LastRefresh),
 			LastError:       termtext.Clean(ac.LastError),
 			NeedsRelink:     ac.NeedsRelink,
-			Scopes:          ac.Scopes,
+			Scopes:          cleanAll(ac.Scopes),
 		}
 		if e.Scopes == nil {
 			e.Scopes = []string{}
@@ -410,4 +432,13 @@ func (a *app) openAccount(name string) (store, accounts.Account, error) {
 		return nil, accounts.Account{}, accountErr(name, err)
 	}
 	return st, acct, nil
+}
+
+// cleanAll cleans each string (account files are not trusted for display).
+func cleanAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = termtext.Clean(s)
+	}
+	return out
 }

@@ -354,6 +354,7 @@ func (m *memStore) Token(ctx context.Context, name string) (flow.Token, error) {
 	s, err := m.Secret(ctx, name)
 	return s.Token, err
 }
+
 // RefreshIfDue is Refresh: the fake keeps storage only (the due test is the store's).
 func (m *memStore) RefreshIfDue(ctx context.Context, name string) (accounts.Account, error) {
 	return m.Refresh(ctx, name)

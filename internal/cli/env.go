@@ -142,6 +142,7 @@ func (a *app) openStore(prompt bool) (store, config.File, error) {
 		Exchanger:     a.exchanger,
 		Now:           a.now,
 		Policy:        policy(cfg),
+		TokenWait:     cfg.Refresh.TokenWait.D(),
 		EnvPassphrase: a.env.Passphrase,
 		KDF:           kdfParams(cfg),
 	}
