@@ -83,6 +83,28 @@ type installation struct {
 	bin  string
 	home string // TOKENRING_HOME
 	env  map[string]string
+	// cheapKDF: before the first run, write a config.toml that gives a new
+	// file keyring Argon2id's least costs (the binary derives the key on
+	// every command that has TOKENRING_PASSPHRASE; at the default costs,
+	// ~0.4 s each and several seconds under the race detector).
+	cheapKDF bool
+}
+
+// cheapKDFConfig is that config.toml.
+const cheapKDFConfig = "[keyring]\nkdf_time = 1\nkdf_memory_mib = 1\nkdf_threads = 1\n"
+
+func (c *installation) writeCheapKDF() {
+	c.t.Helper()
+	path := filepath.Join(c.home, "config.toml")
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	if err := os.MkdirAll(c.home, 0o700); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(cheapKDFConfig), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // whRedirect is the https callback registered at the Warhorn emulation.
@@ -91,7 +113,7 @@ const whRedirect = "https://app.example/oauth/callback"
 const e2ePassphrase = "correct horse battery staple 7f3a"
 
 func newCLI(t *testing.T) *installation {
-	c := &installation{t: t, bin: tokenringBin(t), home: filepath.Join(t.TempDir(), "home")}
+	c := &installation{t: t, bin: tokenringBin(t), home: filepath.Join(t.TempDir(), "home"), cheapKDF: true}
 	userHome := t.TempDir()
 	c.env = map[string]string{
 		"PATH":                 os.Getenv("PATH"),
@@ -125,6 +147,9 @@ type running struct {
 
 func (c *installation) start(extraEnv []string, args ...string) *running {
 	c.t.Helper()
+	if c.cheapKDF {
+		c.writeCheapKDF()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	cmd := exec.CommandContext(ctx, c.bin, args...)
 	for k, v := range c.env {

@@ -251,9 +251,13 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn) {
 			}
 			return
 		}
-		resp := s.handle(ctx, line)
+		resp, stop := s.handle(ctx, line)
 		clear(line) // an unlock's passphrase
-		if !s.writeResp(c, resp) {
+		ok := s.writeResp(c, resp)
+		if stop {
+			s.Stop() // a detached agent, locked: after the answer
+		}
+		if !ok {
 			return
 		}
 	}
@@ -273,36 +277,34 @@ func (s *Server) writeResp(c *net.UnixConn, resp Response) bool {
 
 // ---- operations -------------------------------------------------------------
 
-func (s *Server) handle(ctx context.Context, line []byte) Response {
+// handle answers one request; stop: the agent ends after the answer.
+func (s *Server) handle(ctx context.Context, line []byte) (Response, bool) {
 	req, err := decodeRequest(line)
 	if req != nil {
 		defer clear(req.Passphrase)
 	}
 	if err != nil {
-		return Response{Error: err}
+		return Response{Error: err}, false
 	}
 	if req.Backend != "" && req.Backend != s.backend {
-		return Response{Error: &Error{Kind: KindBackend, Message: fmt.Sprintf("the agent uses the %s keyring, not %s", s.backend, req.Backend)}}
+		return Response{Error: &Error{Kind: KindBackend, Message: fmt.Sprintf("the agent uses the %s keyring, not %s", s.backend, req.Backend)}}, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	switch req.Op {
 	case OpStatus:
 		st := s.status()
-		return Response{Status: &st}
+		return Response{Status: &st}, false
 	case OpUnlock:
-		return s.opUnlock(ctx, req)
+		return s.opUnlock(ctx, req), false
 	case OpLock:
 		s.lock()
 		st := s.status()
-		if s.cfg.Detached {
-			s.Stop()
-		}
-		return Response{Status: &st}
+		return Response{Status: &st}, s.cfg.Detached
 	case OpToken, OpShow, OpRefresh, OpAdd, OpRemove:
-		return s.withStore(func(st *accounts.Store) Response { return s.storeOp(ctx, st, req) })
+		return s.withStore(func(st *accounts.Store) Response { return s.storeOp(ctx, st, req) }), false
 	}
-	return Response{Error: &Error{Kind: KindBadRequest, Message: fmt.Sprintf("unknown operation %q", req.Op)}}
+	return Response{Error: &Error{Kind: KindBadRequest, Message: fmt.Sprintf("unknown operation %q", req.Op)}}, false
 }
 
 // withStore runs f with the unlocked store, or answers "locked".
