@@ -192,6 +192,11 @@ func TestE2EAgentUnlockThenNoPassphrase(t *testing.T) {
 	if !strings.HasPrefix(res.stdout, fmt.Sprintf("Agent (pid %d): unlocked until ", s.PID)) {
 		t.Errorf("list's header says nothing of the agent:\n%s", res.stdout)
 	}
+	// link: no passphrase asked, the agent stores the new account
+	res, _ = c.link(srv, []string{"TOKENRING_API_KEY=dr-api-key-agent"}, nil,
+		"third", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
+	c.expect(res, 0, "link through the agent")
+	c.expect(c.run(nil, "", "token", "third"), 0, "token of the account linked through the agent")
 	c.expect(c.run(nil, "", "remove", "other"), 0, "remove through the agent")
 	c.expect(c.run(nil, "", "token", "other"), trcli.ExitNoAccount, "token of the removed account")
 	c.grepHome(map[string]string{"passphrase": e2ePassphrase})
@@ -674,4 +679,33 @@ func TestE2EPasswdKilled(t *testing.T) {
 	}
 	c.expect(c.run(nil, "", "token", "a"), 0, "token through the agent after passwd")
 	c.expect(c.run([]string{"TOKENRING_PASSPHRASE=" + cur}, "", "unlock"), trcli.ExitKeyring, "the old passphrase")
+}
+
+// With an OS keyring (the kernel's, keyctl, here) there is no passphrase:
+// unlock just starts the agent, which hands out tokens and refreshes.
+func TestE2EAgentOSKeyring(t *testing.T) {
+	c := agentCLI(t)
+	c.env["TOKENRING_KEYRING"] = "keyctl"
+	srv := shopServer(t, 4*time.Second)
+	res, _ := c.link(srv, []string{"TOKENRING_API_KEY=dr-api-key-agent"}, nil,
+		"shop", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
+	if res.code == trcli.ExitKeyring {
+		t.Skipf("no kernel keyring here: %s", res.stderr)
+	}
+	c.expect(res, 0, "link into keyctl")
+	res = c.run(nil, "", "unlock", "--for", "1m")
+	c.expect(res, 0, "unlock an OS keyring")
+	if !strings.Contains(res.stdout, "Unlocked keyctl keyring") {
+		t.Fatalf("unlock: %q", res.stdout)
+	}
+	time.Sleep(6 * time.Second) // a 4 s token is refreshed every 2 s
+	if ok, invalid, reused, _ := refreshStats(srv); ok < 2 || invalid != 0 || reused != 0 {
+		t.Fatalf("background refresh on keyctl: %d ok, %d invalid_grant, %d reused", ok, invalid, reused)
+	}
+	res = c.run(nil, "", "token", "shop")
+	c.expect(res, 0, "token through the agent")
+	if !srv.ValidAccessToken(strings.TrimSpace(res.stdout)) {
+		t.Fatal("not a valid token")
+	}
+	c.expect(c.run(nil, "", "remove", "shop", "--no-revoke"), 0, "remove")
 }

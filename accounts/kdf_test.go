@@ -276,15 +276,27 @@ func TestKDFFileChecked(t *testing.T) {
 }
 
 // BenchmarkKDF is one derivation with the default costs (what an unlock,
-// and every `token` with TOKENRING_PASSPHRASE and no agent, pays).
+// and every `token` with TOKENRING_PASSPHRASE and no agent, pays), beside
+// RFC 9106's second recommended option (t=3, 64 MiB, p=4), where the
+// defaults were chosen from.
 func BenchmarkKDF(b *testing.B) {
-	d, err := newKDFDoc(DefaultKDF())
-	if err != nil {
-		b.Fatal(err)
-	}
-	pw := []byte("benchmark passphrase")
-	for b.Loop() {
-		deriveKey(pw, d).wipe()
+	for _, c := range []struct {
+		name string
+		p    KDFParams
+	}{
+		{"default", DefaultKDF()},
+		{"rfc9106-second", KDFParams{Time: 3, Memory: 64 << 10, Threads: 4}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			d, err := newKDFDoc(c.p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pw := []byte("benchmark passphrase")
+			for b.Loop() {
+				deriveKey(pw, d).wipe()
+			}
+		})
 	}
 }
 

@@ -71,7 +71,10 @@ func TestFastPathParsesTheAnswer(t *testing.T) {
 			t.Errorf("%q: got %q %v\n%s", tok, got, ok, line)
 		}
 	}
+	// an answer with a warning is left to the full command line, which says it
+	warned, _ := json.Marshal(Response{V: Version, OK: true, Warning: &Warning{Kind: WarnNeedsRelink, Message: "m"}, Token: &TokenOut{AccessToken: "t"}})
 	for _, line := range []string{
+		string(warned),
 		`{"v":1,"ok":false,"error":{"kind":"locked","message":"\"access_token\":\"x\""}}`,
 		`{"v":2,"ok":true,"token":{"access_token":"x"}}`,
 		`{"v":1,"ok":true,"token":{"access_token":"unterminated`,

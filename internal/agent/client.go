@@ -152,7 +152,8 @@ func (c *Client) Lock(ctx context.Context) (*Status, error) {
 
 // Token gets a valid access token of name, refreshed first when needed or
 // when it would not stay valid for minValid; withAPIKey also gets the
-// account's API key.
+// account's API key. A good token may come with a *Warning (as the error:
+// check the token first).
 func (c *Client) Token(ctx context.Context, name string, minValid time.Duration, withAPIKey bool) (*TokenOut, error) {
 	resp, err := c.do(ctx, name, Request{Op: OpToken, Name: name, MinValidMS: minValid.Milliseconds(), WithAPIKey: withAPIKey})
 	if err != nil {
@@ -160,6 +161,9 @@ func (c *Client) Token(ctx context.Context, name string, minValid time.Duration,
 	}
 	if resp.Token == nil {
 		return nil, fmt.Errorf("%w: no token in the answer", ErrAgentGone)
+	}
+	if resp.Warning != nil {
+		return resp.Token, resp.Warning
 	}
 	return resp.Token, nil
 }
@@ -191,6 +195,13 @@ func (c *Client) Refresh(ctx context.Context, name string, ifDue bool) (accounts
 // Add stores a newly linked account and its secret.
 func (c *Client) Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error {
 	_, err := c.do(ctx, a.Name, Request{Op: OpAdd, Account: &a, Secret: &sec})
+	return err
+}
+
+// Writable makes sure the agent can store a newly linked account now (room
+// on the keyring's disk), before its code is spent.
+func (c *Client) Writable(ctx context.Context) error {
+	_, err := c.do(ctx, "", Request{Op: OpWritable})
 	return err
 }
 

@@ -11,8 +11,9 @@
 // The operations are only what the commands need (Op*): a token for one
 // account (with a minimum validity), the tokens of one account to show
 // (access and ID tokens; never its refresh token, client secret or API key
-// unless asked for the API key), refresh one, add a newly linked account
-// (the client ran the OAuth flow; the agent writes the secret), remove one
+// unless asked for the API key), refresh one, make room for a new account
+// and add it (the client ran the OAuth flow; the agent writes the secret),
+// remove one
 // (revoking or not), status, unlock and lock. There is no operation that
 // lists secrets.
 //
@@ -57,7 +58,10 @@ const (
 	OpShow    = "show"
 	OpRefresh = "refresh"
 	OpAdd     = "add"
-	OpRemove  = "remove"
+	// OpWritable makes sure a newly linked account can be stored (room
+	// reserved on the keyring's disk) before its single-use code is spent.
+	OpWritable = "writable"
+	OpRemove   = "remove"
 )
 
 // Request is one line a client sends.
@@ -92,9 +96,14 @@ type Request struct {
 
 // Response is one line the agent answers.
 type Response struct {
-	V     int    `json:"v"`
-	OK    bool   `json:"ok"`
-	Error *Error `json:"error,omitempty"`
+	V  int  `json:"v"`
+	OK bool `json:"ok"`
+	// Warning (token): the token is good, but something must be said. It
+	// comes before the token on the line, so the fast path of `tokenring
+	// token` (agentfast) leaves such an answer to the full command line,
+	// which prints the warning.
+	Warning *Warning `json:"warning,omitempty"`
+	Error   *Error   `json:"error,omitempty"`
 	// Token (token, show): never a refresh token.
 	Token *TokenOut `json:"token,omitempty"`
 	// Account (refresh, add): the account as stored afterwards.
@@ -128,6 +137,24 @@ func (t *TokenOut) Flow() flow.Token {
 
 // String never shows a secret.
 func (t TokenOut) String() string { return "agent.TokenOut{redacted}" }
+
+// Warning is said beside a good token.
+type Warning struct {
+	Kind    string `json:"kind"` // WarnNotStored, WarnNeedsRelink
+	Message string `json:"message"`
+}
+
+// Warning kinds.
+const (
+	// WarnNotStored: the provider issued new tokens the keyring did not
+	// take; the agent holds them and stores them at its next chance.
+	WarnNotStored = "not_stored"
+	// WarnNeedsRelink: the account must be linked again before this token
+	// expires (the command line says so from the account's file).
+	WarnNeedsRelink = "needs_relink"
+)
+
+func (w *Warning) Error() string { return w.Message }
 
 // Status is the agent's state.
 type Status struct {

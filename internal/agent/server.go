@@ -21,6 +21,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/termtext"
 )
 
 // Server is a running agent.
@@ -301,7 +302,7 @@ func (s *Server) handle(ctx context.Context, line []byte) (Response, bool) {
 		s.lock()
 		st := s.status()
 		return Response{Status: &st}, s.cfg.Detached
-	case OpToken, OpShow, OpRefresh, OpAdd, OpRemove:
+	case OpToken, OpShow, OpRefresh, OpAdd, OpRemove, OpWritable:
 		return s.withStore(func(st *accounts.Store) Response { return s.storeOp(ctx, st, req) }), false
 	}
 	return Response{Error: &Error{Kind: KindBadRequest, Message: fmt.Sprintf("unknown operation %q", req.Op)}}, false
@@ -321,8 +322,17 @@ func (s *Server) storeOp(ctx context.Context, st *accounts.Store, req *Request) 
 	switch req.Op {
 	case OpToken:
 		t, err := s.token(ctx, st, req.Name, time.Duration(req.MinValidMS)*time.Millisecond)
-		if err != nil {
+		var warn *Warning
+		switch {
+		case errors.Is(err, accounts.ErrNotStored) && t.AccessToken != "":
+			warn = &Warning{Kind: WarnNotStored, Message: termtext.Clean(err.Error()) +
+				"; the agent holds them and stores them at its next chance (if it ends first, " + req.Name + " may need linking again)"}
+		case err != nil:
 			return Response{Error: toError(err)}
+		default:
+			if a, err := st.Account(req.Name); err == nil && a.NeedsRelink {
+				warn = &Warning{Kind: WarnNeedsRelink, Message: req.Name + " must be linked again before this token expires"}
+			}
 		}
 		out := tokenOut(t)
 		if req.WithAPIKey {
@@ -330,7 +340,7 @@ func (s *Server) storeOp(ctx context.Context, st *accounts.Store, req *Request) 
 				out.APIKey = sec.APIKey
 			}
 		}
-		return Response{Token: out}
+		return Response{Token: out, Warning: warn}
 	case OpShow:
 		sec, err := st.Secret(ctx, req.Name)
 		if err != nil {
@@ -359,6 +369,8 @@ func (s *Server) storeOp(ctx context.Context, st *accounts.Store, req *Request) 
 		a, err := st.Account(req.Account.Name)
 		s.rescheduled(req.Account.Name, a, err)
 		return Response{Account: &a}
+	case OpWritable:
+		return Response{Error: toError(st.Writable(ctx))}
 	case OpRemove:
 		err := st.Remove(ctx, req.Name, req.Revoke)
 		s.rescheduled(req.Name, accounts.Account{}, accounts.ErrNotFound)

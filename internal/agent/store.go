@@ -118,21 +118,33 @@ func (s *Store) Backend() accounts.BackendInfo {
 	return info
 }
 
-// Writable: the unlocked agent can store secrets.
+// Writable: the unlocked agent can store secrets (and reserves room for
+// the next one, as the local store would).
 func (s *Store) Writable(ctx context.Context) error {
 	if s.Up() {
-		return nil
+		if err := s.c.Writable(ctx); err == nil || !s.local(err) {
+			return err
+		}
 	}
 	return s.Local.Writable(ctx)
 }
 
+// Token is the agent's token. A warning beside it is returned as a
+// *Warning error with the token, except "needs linking again", which the
+// command line says itself from the account's file.
 func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 	if s.Up() {
 		t, err := s.c.Token(ctx, name, 0, false)
-		if err == nil {
+		var w *Warning
+		switch {
+		case err == nil:
 			return t.Flow(), nil
-		}
-		if !s.local(err) {
+		case errors.As(err, &w) && t != nil:
+			if w.Kind == WarnNeedsRelink {
+				return t.Flow(), nil
+			}
+			return t.Flow(), w
+		case !s.local(err):
 			return flow.Token{}, err
 		}
 	}
@@ -145,21 +157,28 @@ func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 func (s *Store) TokenFor(ctx context.Context, name string, minValid time.Duration, withAPIKey bool) (flow.Token, string, error) {
 	if s.Up() {
 		t, err := s.c.Token(ctx, name, minValid, withAPIKey)
-		if err == nil {
+		var w *Warning
+		switch {
+		case err == nil:
 			return t.Flow(), t.APIKey, nil
-		}
-		if !s.local(err) {
+		case errors.As(err, &w) && t != nil:
+			return t.Flow(), t.APIKey, w
+		case !s.local(err):
 			return flow.Token{}, "", err
 		}
 	}
 	t, err := s.Local.Token(ctx, name)
-	if err != nil || (!withAPIKey && (minValid <= 0 || !t.Expires() || time.Now().Add(minValid).Before(t.Expiry))) {
+	if err != nil {
 		return t, "", err
 	}
-	if t.Expires() && minValid > 0 && !time.Now().Add(minValid).Before(t.Expiry) {
+	short := minValid > 0 && t.Expires() && !time.Now().Add(minValid).Before(t.Expiry)
+	if short {
 		if _, err := s.Local.Refresh(ctx, name); err != nil {
 			return flow.Token{}, "", err
 		}
+	}
+	if !short && !withAPIKey {
+		return t, "", nil
 	}
 	sec, err := s.Local.Secret(ctx, name)
 	if err != nil {

@@ -108,3 +108,14 @@ func Clean(p string) string {
 	}
 	return string(out)
 }
+
+// userRuntimeDir is /run/user/<uid> when it is a directory of uid's that
+// nobody else can enter, else "".
+func userRuntimeDir(uid int) string {
+	d := "/run/user/" + itoa(uid)
+	var st syscall.Stat_t
+	if syscall.Lstat(d, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR || int(st.Uid) != uid || st.Mode&0o077 != 0 {
+		return ""
+	}
+	return d
+}

@@ -28,10 +28,15 @@ type Paths struct {
 
 // For gives the agent paths of configDir (absolute) for the user uid:
 // $XDG_RUNTIME_DIR/tokenring when runtimeDir is set (absolute), else
-// os.TempDir()/tokenring-<uid>; the latter also when the socket's path
-// would be too long. One agent per config directory: the name carries a
-// hash of the directory.
+// /run/user/<uid>/tokenring when that directory is the user's and private
+// (what pam_systemd makes for a login; cron jobs have no XDG_RUNTIME_DIR
+// but find the agent of the login there), else os.TempDir()/tokenring-<uid>;
+// the latter also when the socket's path would be too long. One agent per
+// config directory: the name carries a hash of the directory.
 func For(runtimeDir, configDir string, uid int) Paths {
+	if runtimeDir == "" {
+		runtimeDir = userRuntimeDir(uid)
+	}
 	name := "agent-" + hash(Clean(configDir))
 	dir := join(tempDir(), "tokenring-"+itoa(uid))
 	if runtimeDir != "" && isAbs(runtimeDir) {

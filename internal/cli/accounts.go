@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
+	"github.com/tokenring/tokenring/internal/agent"
 	"github.com/tokenring/tokenring/internal/termtext"
 )
 
@@ -44,7 +45,12 @@ func (a *app) token(ctx context.Context, name string) error {
 	}
 	defer st.Close()
 	tok, err := st.Token(ctx, name)
+	var warn *agent.Warning
 	switch {
+	case errors.As(err, &warn) && tok.AccessToken != "":
+		// The agent's word beside a good token (it holds tokens the
+		// keyring did not take, and stores them later).
+		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", termtext.Clean(warn.Message))
 	case errors.Is(err, accounts.ErrNotStored) && tok.AccessToken != "":
 		// The token works; what is at stake is the next refresh.
 		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", termtext.Clean(err.Error()))

@@ -8,12 +8,14 @@
 //	                           hyperfine --export-json files (pooled); with
 //	                           -pair, the ratio NEW+x / OLD+x of the medians
 //	                           and its range over the files (rounds)
-//	tool interleave [-runs N] [-warmup N] [-pair OLD,NEW] 'LABEL|K=V ... CMD ARG...'...
+//	tool interleave [-runs N] [-warmup N] [-pair OLD,NEW] [-floor LABEL] 'LABEL|K=V ... CMD ARG...'...
 //	                           run the commands in turn (A B C A B C ...), each
 //	                           with its own environment added, and print the
 //	                           median and min-max of the wall time and of the
 //	                           CPU time (user+sys) of each; with -pair, the
-//	                           median of the per-turn ratios NEW+x / OLD+x
+//	                           median of the per-turn ratios NEW+x / OLD+x;
+//	                           with -floor, each command's ratio to LABEL turn
+//	                           by turn (median, min-max, middle half)
 //	tool benchmedian < OUT     the median (and min-max of ns/op) of each metric of `go test -bench` output
 //	                           with -count N
 package main
@@ -212,6 +214,7 @@ func interleave(args []string) error {
 	runs := fs.Int("runs", 100, "runs of each command")
 	warmup := fs.Int("warmup", 5, "untimed runs of each command first")
 	pair := fs.String("pair", "", "OLD,NEW: the ratio NEW+x / OLD+x, turn by turn")
+	floor := fs.String("floor", "", "LABEL: every other command's ratio to it, turn by turn")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -264,6 +267,22 @@ func interleave(args []string) error {
 		mw, mu := median(w), median(u)
 		fmt.Printf("  %-36s wall median %7.2f ms (%.2f-%.2f)   cpu median %6.2f ms (%.2f-%.2f)   %d runs\n",
 			c.label, mw, w[0], w[len(w)-1], mu, u[0], u[len(u)-1], len(w))
+	}
+	if f := byLabel[*floor]; f != nil {
+		fmt.Printf("  ratio to %q, turn by turn (median, min-max, middle half):\n", *floor)
+		for _, c := range cmds {
+			if c == f {
+				continue
+			}
+			var rw []float64
+			for i := range c.wall {
+				rw = append(rw, c.wall[i]/f.wall[i])
+			}
+			sort.Float64s(rw)
+			fmt.Printf("  %-36s wall %.2fx (%.2f-%.2f; middle half %.2f-%.2f)   medians %.2fx\n",
+				c.label, median(slices.Clone(rw)), rw[0], rw[len(rw)-1], rw[len(rw)/4], rw[len(rw)*3/4],
+				median(slices.Clone(c.wall))/median(slices.Clone(f.wall)))
+		}
 	}
 	old, cur, ok := strings.Cut(*pair, ",")
 	if !ok {
