@@ -3,10 +3,14 @@
 package agent
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,8 +27,69 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if sock := os.Getenv("TOKENRING_AGENT_TEST_PROBE"); sock != "" {
+		os.Exit(probe(sock))
+	}
 	accounts.UseLowCostKDFForTests()
 	os.Exit(m.Run())
+}
+
+// probe (the child of TestAgentRefusesAnotherUser, run as another user)
+// asks the socket for a token without any of the client's checks and
+// prints the answer.
+func probe(sock string) int {
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		fmt.Println("dial:", err)
+		return 2
+	}
+	fmt.Fprintln(c, `{"v":1,"op":"token","name":"shop"}`)
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	fmt.Print(line)
+	return 0
+}
+
+// The agent checks every connection's peer credentials: a process of
+// another user that reaches the socket (the directories opened for the
+// test) gets a refusal, never a token.
+func TestAgentRefusesAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a process as another user (CI runs as root)")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) not installed")
+	}
+	r := newRig(t, nil)
+	srv := dressipi(t, time.Hour)
+	r.link(srv, "shop", "pw")
+	if _, err := r.c.Unlock(ctxT(t), []byte("pw"), 0); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := os.MkdirTemp("", "trag-pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(pub)
+	os.Chmod(pub, 0o755)
+	self, _ := os.Executable()
+	bin := filepath.Join(pub, "agent.test")
+	if data, err := os.ReadFile(self); err != nil || os.WriteFile(bin, data, 0o755) != nil {
+		t.Fatal("cannot copy the test binary")
+	}
+	os.Chmod(r.rt, 0o711)
+	os.Chmod(r.c.Paths.Dir, 0o711)
+	os.Chmod(r.c.Paths.Socket, 0o666)
+	cmd := exec.Command(setpriv, "--reuid", "65534", "--regid", "65534", "--clear-groups", "--", bin)
+	cmd.Env = []string{"TOKENRING_AGENT_TEST_PROBE=" + r.c.Paths.Socket}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "refused: the agent serves only its own user") || strings.Contains(string(out), "access_token") {
+		t.Fatalf("another user's request (%v):\n%s", err, out)
+	}
+	os.Chmod(r.c.Paths.Dir, 0o700)
+	if _, err := r.c.Token(ctxT(t), "shop", 0, false); err != nil {
+		t.Fatalf("its own user: %v", err)
+	}
 }
 
 // The fast path finds the config directory as internal/config does.
@@ -482,5 +547,28 @@ func TestWrapUsesTheAgentOnlyWhenUnlocked(t *testing.T) {
 	}
 	if w.Up() {
 		t.Fatal("still up")
+	}
+}
+
+// Without an agent, TokenFor's local half gives the same: a token that
+// would not stay valid long enough is refreshed first; the API key on
+// request.
+func TestLocalTokenFor(t *testing.T) {
+	r := newRig(t, nil)
+	srv := dressipi(t, time.Hour)
+	sec := r.link(srv, "shop", "pw")
+	local, err := accounts.Open(accounts.Config{Dir: r.dir, Backend: "file", EnvPassphrase: "pw", Exchanger: exchange.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	ctx := ctxT(t)
+	tok, key, err := LocalTokenFor(ctx, local, "shop", time.Minute, false)
+	if err != nil || tok.AccessToken != sec.Token.AccessToken || key != "" {
+		t.Fatalf("a token valid for an hour, a minute asked: %v", err)
+	}
+	tok, key, err = LocalTokenFor(ctx, local, "shop", 2*time.Hour, true)
+	if err != nil || tok.AccessToken == sec.Token.AccessToken || key != "dr-key" || !srv.ValidAccessToken(tok.AccessToken) {
+		t.Fatalf("two hours asked: %v (refreshed: %v, key %q)", err, tok.AccessToken != sec.Token.AccessToken, key)
 	}
 }

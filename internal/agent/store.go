@@ -167,20 +167,27 @@ func (s *Store) TokenFor(ctx context.Context, name string, minValid time.Duratio
 			return flow.Token{}, "", err
 		}
 	}
-	t, err := s.Local.Token(ctx, name)
+	return LocalTokenFor(ctx, s.Local, name, minValid, withAPIKey)
+}
+
+// LocalTokenFor is TokenFor without an agent: the local store's token,
+// refreshed first when it would not stay valid for minValid, and the API
+// key from its keyring item when asked.
+func LocalTokenFor(ctx context.Context, local Local, name string, minValid time.Duration, withAPIKey bool) (flow.Token, string, error) {
+	t, err := local.Token(ctx, name)
 	if err != nil {
 		return t, "", err
 	}
 	short := minValid > 0 && t.Expires() && !time.Now().Add(minValid).Before(t.Expiry)
 	if short {
-		if _, err := s.Local.Refresh(ctx, name); err != nil {
+		if _, err := local.Refresh(ctx, name); err != nil {
 			return flow.Token{}, "", err
 		}
 	}
 	if !short && !withAPIKey {
 		return t, "", nil
 	}
-	sec, err := s.Local.Secret(ctx, name)
+	sec, err := local.Secret(ctx, name)
 	if err != nil {
 		return flow.Token{}, "", err
 	}
