@@ -98,6 +98,7 @@ func TestConfigDirAgreesWithConfig(t *testing.T) {
 	cases := []map[string]string{
 		{"TOKENRING_HOME": "/srv/tr", "XDG_CONFIG_HOME": "/x", "HOME": home},
 		{"TOKENRING_HOME": "rel/dir/../tr", "HOME": home},
+		{"TOKENRING_HOME": "rel/dir/../tr", "HOME": home, "PWD": "/nonexistent"},
 		{"TOKENRING_HOME": "/a//b/./c/", "HOME": home},
 		{"XDG_CONFIG_HOME": "/xdg/conf", "HOME": home},
 		{"HOME": home},
@@ -106,6 +107,9 @@ func TestConfigDirAgreesWithConfig(t *testing.T) {
 	for _, env := range cases {
 		for _, k := range []string{"TOKENRING_HOME", "XDG_CONFIG_HOME", "HOME"} {
 			t.Setenv(k, env[k])
+		}
+		if p, ok := env["PWD"]; ok {
+			t.Setenv("PWD", p)
 		}
 		want, werr := config.ReadEnv(os.Getenv).Dir()
 		got, gerr := agentfast.ConfigDir(os.Getenv)
@@ -570,5 +574,23 @@ func TestLocalTokenFor(t *testing.T) {
 	tok, key, err = LocalTokenFor(ctx, local, "shop", 2*time.Hour, true)
 	if err != nil || tok.AccessToken == sec.Token.AccessToken || key != "dr-key" || !srv.ValidAccessToken(tok.AccessToken) {
 		t.Fatalf("two hours asked: %v (refreshed: %v, key %q)", err, tok.AccessToken != sec.Token.AccessToken, key)
+	}
+}
+
+// A relative TOKENRING_HOME in a working directory reached through a
+// symbolic link: the fast path makes it absolute as os.Getwd does ($PWD).
+func TestConfigDirThroughSymlink(t *testing.T) {
+	real := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(link)
+	t.Setenv("PWD", link)
+	t.Setenv("TOKENRING_HOME", "home")
+	want, _ := config.ReadEnv(os.Getenv).Dir()
+	got, err := agentfast.ConfigDir(os.Getenv)
+	if err != nil || got != want || !strings.HasPrefix(got, link) {
+		t.Fatalf("fast path %q (%v), config %q", got, err, want)
 	}
 }

@@ -23,11 +23,22 @@ func Abs(p string) (string, error) {
 	if isAbs(p) {
 		return Clean(p), nil
 	}
+	return join(getwd(), p), nil
+}
+
+// getwd is os.Getwd: $PWD when it names the working directory (it keeps
+// the symbolic links the user went through), else the kernel's.
+func getwd() string {
+	var dot, pwd syscall.Stat_t
+	if d, ok := syscall.Getenv("PWD"); ok && isAbs(d) &&
+		syscall.Stat(".", &dot) == nil && syscall.Stat(d, &pwd) == nil && dot.Dev == pwd.Dev && dot.Ino == pwd.Ino {
+		return d
+	}
 	wd, err := syscall.Getwd()
 	if err != nil {
-		return "", err
+		return "/"
 	}
-	return join(wd, p), nil
+	return wd
 }
 
 // tempDir is os.TempDir on Unix.
