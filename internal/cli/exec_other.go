@@ -24,7 +24,7 @@ func parseSignal(s string) (os.Signal, error) {
 
 type foreground struct{}
 
-func openForeground() foreground               { return foreground{} }
-func (foreground) close()                      {}
+func openForeground() foreground              { return foreground{} }
+func (foreground) close()                     {}
 func (foreground) sentToGroup(os.Signal) bool { return false }
-func dieBy(int)                                {}
+func dieBy(int)                               {}
