@@ -236,6 +236,7 @@ func TestE2EExecSignals(t *testing.T) {
 		}
 	}
 	waitLog("ready\n")
+	noTokenInArgv(t, strings.TrimSpace(c.run(nil, "", "token", "work").stdout))
 	want := "ready\n"
 	names := map[syscall.Signal]string{syscall.SIGUSR1: "USR1", syscall.SIGINT: "INT", syscall.SIGHUP: "HUP"}
 	for _, s := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGINT, syscall.SIGHUP, syscall.SIGINT} {
@@ -434,5 +435,24 @@ func TestE2EExecTerminal(t *testing.T) {
 	waitFor("the end", func() bool { return status() != "" })
 	if status() != "signal=2" {
 		t.Fatalf("^C killed the command; tokenring ended with %s, want signal=2", status())
+	}
+}
+
+// noTokenInArgv fails when any process on the machine has tok in its
+// argument list (Linux /proc; skipped elsewhere).
+func noTokenInArgv(t *testing.T, tok string) {
+	t.Helper()
+	if tok == "" {
+		t.Fatal("noTokenInArgv: no token")
+	}
+	files, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	if len(files) == 0 {
+		t.Log("no /proc: argument lists not checked")
+		return
+	}
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), tok) {
+			t.Errorf("the token is in the argument list of %s: %q", f, b)
+		}
 	}
 }

@@ -249,7 +249,10 @@ func (a *app) keepTokenFile(ctx context.Context, o execOptions, tf *tokenFile, t
 			return
 		case <-t.C:
 		}
-		h, err := a.freshToken(ctx, o.name, need{})
+		// A refresh that has begun is not cut short when the command
+		// ends: its answer may carry the only copy of a rotated refresh
+		// token.
+		h, err := a.freshToken(context.WithoutCancel(ctx), o.name, need{})
 		if ctx.Err() != nil {
 			return
 		}
