@@ -138,7 +138,7 @@ func (s *Store) TokenFor(ctx context.Context, name string, minValid time.Duratio
 	if !renewable(a, sec.Token) {
 		return flow.Token{}, fmt.Errorf("%w: the token of %s is valid for less than %s and there is no refresh token", ErrNeedsRelink, name, termtext.Duration(minValid))
 	}
-	_, tok, err := s.refreshWith(ctx, ctx, name, false, minValid)
+	_, tok, err := s.refreshWith(ctx, ctx, name, true, minValid)
 	if err != nil {
 		return tok, err
 	}
@@ -256,11 +256,15 @@ func (s *Store) doRefresh(ctx, wait context.Context, name string, force bool, mi
 	}
 	// Another process refreshed while this one waited (or, unforced, the
 	// stored token is good enough after all): use its token.
-	if s.fresh(t, now) && (!force || !t.IssuedAt.Equal(before.AccessIssued)) && minValid == 0 {
+	// TokenFor (which forces, so the policy's window alone is no reason to
+	// stop): valid long enough, or refreshed by another since this due
+	// point; also when that refresh ended between TokenFor's first read and
+	// `before` (the line below misses it then).
+	if minValid > 0 && (validFor(t, now, minValid) || !t.IssuedAt.Equal(before.AccessIssued)) {
 		return a, t, nil
 	}
-	if minValid > 0 && (validFor(t, now, minValid) || !t.IssuedAt.Equal(before.AccessIssued)) {
-		return a, t, nil // valid long enough, or refreshed by another since this due point
+	if s.fresh(t, now) && (!force || !t.IssuedAt.Equal(before.AccessIssued)) {
+		return a, t, nil
 	}
 	if a.NeedsRelink && !before.NeedsRelink {
 		return a, flow.Token{}, relinkErr(a, nil)
