@@ -86,7 +86,7 @@ func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 		wait, cancel = context.WithTimeout(ctx, s.tokenWait())
 		defer cancel()
 	}
-	_, tok, err := s.refreshWith(ctx, wait, name, false)
+	_, tok, err := s.refreshWith(ctx, wait, name, false, 0)
 	if err != nil && !errors.Is(err, ErrNeedsRelink) && !errors.Is(err, ErrNotStored) && s.now().Add(stillUsable).Before(sec.Token.Expiry) {
 		// The refresh failed for a passing reason or ran out of time
 		// (recorded in LastError) but the stored token is still good for
@@ -94,6 +94,59 @@ func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 		return sec.Token, nil
 	}
 	return tok, err
+}
+
+// ErrShortLived: the token was refreshed but the provider's new one is
+// still valid for less than the caller asked of TokenFor.
+var ErrShortLived = errors.New("the provider's tokens are not valid that long")
+
+// validFor says whether t is still valid at now+d (a token that does not
+// expire always is).
+func validFor(t flow.Token, now time.Time, d time.Duration) bool {
+	return !t.Expires() || !now.Add(d).After(t.Expiry)
+}
+
+// TokenFor returns an access token valid for at least minValid: the stored
+// one when it is, else a refreshed one, through the same refresh as Token
+// (the account's lock, rotation stored first, and one refresh per due
+// point: a token another process refreshed while this one waited for the
+// lock is taken as it is). minValid replaces the policy's window: a stored
+// token valid for at least minValid is handed out even inside the window,
+// and one valid for less is refreshed even outside it. There is no falling
+// back to the stored token when the refresh fails (it is not valid long
+// enough). A new token valid for less than minValid is returned with an
+// error wrapping ErrShortLived; ErrNotStored as for Token. minValid <= 0
+// is Token.
+func (s *Store) TokenFor(ctx context.Context, name string, minValid time.Duration) (flow.Token, error) {
+	if minValid <= 0 {
+		return s.Token(ctx, name)
+	}
+	a, err := s.Account(name)
+	if err != nil {
+		return flow.Token{}, err
+	}
+	sec, err := s.secretOf(ctx, a)
+	if err != nil {
+		return flow.Token{}, err
+	}
+	if validFor(sec.Token, s.now(), minValid) && sec.Token.AccessToken != "" {
+		return sec.Token, nil
+	}
+	if a.NeedsRelink {
+		return flow.Token{}, relinkErr(a, nil)
+	}
+	if !renewable(a, sec.Token) {
+		return flow.Token{}, fmt.Errorf("%w: the token of %s is valid for less than %s and there is no refresh token", ErrNeedsRelink, name, termtext.Duration(minValid))
+	}
+	_, tok, err := s.refreshWith(ctx, ctx, name, true, minValid)
+	if err != nil {
+		return tok, err
+	}
+	if now := s.now(); !validFor(tok, now, minValid) {
+		return flow.Token{}, fmt.Errorf("%w: the new token of %s expires in %s, less than the %s asked for", ErrShortLived, name,
+			termtext.Duration(tok.Expiry.Sub(now)), termtext.Duration(minValid))
+	}
+	return tok, nil
 }
 
 func (s *Store) tokenWait() time.Duration {
@@ -136,13 +189,14 @@ func relinkErr(a Account, cause error) error {
 }
 
 func (s *Store) refresh(ctx context.Context, name string, force bool) (Account, flow.Token, error) {
-	return s.refreshWith(ctx, ctx, name, force)
+	return s.refreshWith(ctx, ctx, name, force, 0)
 }
 
 // refreshWith refreshes under ctx; wait (ctx or shorter) bounds what may be
 // given up without losing anything: the lock wait, retries, and the request
-// of a provider that keeps its refresh tokens.
-func (s *Store) refreshWith(ctx, wait context.Context, name string, force bool) (Account, flow.Token, error) {
+// of a provider that keeps its refresh tokens. A minValid > 0 (TokenFor)
+// replaces the policy's window in the re-check under the lock.
+func (s *Store) refreshWith(ctx, wait context.Context, name string, force bool, minValid time.Duration) (Account, flow.Token, error) {
 	s.fmu.Lock()
 	if f, ok := s.flights[name]; ok {
 		s.fmu.Unlock()
@@ -162,11 +216,11 @@ func (s *Store) refreshWith(ctx, wait context.Context, name string, force bool) 
 		s.fmu.Unlock()
 		close(f.done)
 	}()
-	f.acct, f.tok, f.err = s.doRefresh(ctx, wait, name, force)
+	f.acct, f.tok, f.err = s.doRefresh(ctx, wait, name, force, minValid)
 	return f.acct, f.tok, f.err
 }
 
-func (s *Store) doRefresh(ctx, wait context.Context, name string, force bool) (Account, flow.Token, error) {
+func (s *Store) doRefresh(ctx, wait context.Context, name string, force bool, minValid time.Duration) (Account, flow.Token, error) {
 	before, err := s.Account(name)
 	if err != nil {
 		return Account{}, flow.Token{}, err
@@ -202,6 +256,13 @@ func (s *Store) doRefresh(ctx, wait context.Context, name string, force bool) (A
 	}
 	// Another process refreshed while this one waited (or, unforced, the
 	// stored token is good enough after all): use its token.
+	// TokenFor (which forces, so the policy's window alone is no reason to
+	// stop): valid long enough, or refreshed by another since this due
+	// point; also when that refresh ended between TokenFor's first read and
+	// `before` (the line below misses it then).
+	if minValid > 0 && (validFor(t, now, minValid) || !t.IssuedAt.Equal(before.AccessIssued)) {
+		return a, t, nil
+	}
 	if s.fresh(t, now) && (!force || !t.IssuedAt.Equal(before.AccessIssued)) {
 		return a, t, nil
 	}

@@ -40,6 +40,8 @@ const (
 	KindBadName       = "bad_name"
 	KindDamaged       = "damaged"
 	KindRevokeFailed  = "revoke_failed"
+	KindShortLived    = "short_lived"
+	KindNotStored     = "not_stored"
 	KindOAuth         = "oauth"
 	KindTimeout       = "timeout"
 	KindUnreachable   = "unreachable"
@@ -67,6 +69,8 @@ var kinds = []struct {
 	{KindEmptyPass, accounts.ErrEmptyPass},
 	{KindBadName, accounts.ErrBadName},
 	{KindDamaged, accounts.ErrDamaged},
+	{KindShortLived, accounts.ErrShortLived},
+	{KindNotStored, accounts.ErrNotStored},
 	{KindTimeout, flow.ErrTimeout},
 	{KindUnreachable, flow.ErrUnreachable},
 	{KindTLS, flow.ErrTLS},

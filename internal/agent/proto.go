@@ -104,7 +104,7 @@ type Response struct {
 	// which prints the warning.
 	Warning *Warning `json:"warning,omitempty"`
 	Error   *Error   `json:"error,omitempty"`
-	// Token (token, show): never a refresh token.
+	// Token (token, show): never a refresh token or client secret.
 	Token *TokenOut `json:"token,omitempty"`
 	// Account (refresh, add): the account as stored afterwards.
 	Account *accounts.Account `json:"account,omitempty"`

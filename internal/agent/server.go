@@ -346,7 +346,9 @@ func (s *Server) storeOp(ctx context.Context, st *accounts.Store, req *Request) 
 		if err != nil {
 			return Response{Error: toError(err)}
 		}
-		return Response{Token: tokenOut(sec.Token)}
+		out := tokenOut(sec.Token)
+		out.APIKey = sec.APIKey
+		return Response{Token: out}
 	case OpRefresh:
 		refresh := st.Refresh
 		if req.IfDue {
@@ -379,21 +381,15 @@ func (s *Server) storeOp(ctx context.Context, st *accounts.Store, req *Request) 
 	return Response{Error: &Error{Kind: KindBadRequest, Message: "unknown operation"}}
 }
 
-// token is Store.Token, refreshed first when the token would not stay
-// valid for minValid (once: a lifetime shorter than minValid gets the
-// fresh token as it is).
+// token is Store.TokenFor (a minimum validity of 0 is Store.Token); the
+// scheduler hears of a refresh it made.
 func (s *Server) token(ctx context.Context, st *accounts.Store, name string, minValid time.Duration) (flow.Token, error) {
-	t, err := st.Token(ctx, name)
-	if err != nil || minValid <= 0 || !t.Expires() || s.cfg.Now().Add(minValid).Before(t.Expiry) {
-		return t, err
+	t, err := st.TokenFor(ctx, name, minValid)
+	if err == nil && minValid > 0 {
+		a, aerr := st.Account(name)
+		s.rescheduled(name, a, aerr)
 	}
-	a, err := st.Refresh(ctx, name)
-	s.rescheduled(name, a, err)
-	if err != nil {
-		return flow.Token{}, err
-	}
-	sec, err := st.Secret(ctx, name)
-	return sec.Token, err
+	return t, err
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -20,6 +20,8 @@ type Local interface {
 	Add(ctx context.Context, a accounts.Account, sec accounts.Secret) error
 	Secret(ctx context.Context, name string) (accounts.Secret, error)
 	Token(ctx context.Context, name string) (flow.Token, error)
+	// TokenFor is Token with a minimum validity (accounts.Store.TokenFor).
+	TokenFor(ctx context.Context, name string, minValid time.Duration) (flow.Token, error)
 	Refresh(ctx context.Context, name string) (accounts.Account, error)
 	RefreshIfDue(ctx context.Context, name string) (accounts.Account, error)
 	Remove(ctx context.Context, name string, revoke bool) error
@@ -134,7 +136,17 @@ func (s *Store) Writable(ctx context.Context) error {
 // command line says itself from the account's file.
 func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 	if s.Up() {
-		t, err := s.c.Token(ctx, name, 0, false)
+		return s.TokenFor(ctx, name, 0)
+	}
+	return s.Local.Token(ctx, name)
+}
+
+// TokenFor is the agent's token valid for at least minValid (the agent's
+// store refreshes first otherwise, accounts.Store.TokenFor), with its
+// warnings as Token's.
+func (s *Store) TokenFor(ctx context.Context, name string, minValid time.Duration) (flow.Token, error) {
+	if s.Up() {
+		t, err := s.c.Token(ctx, name, minValid, false)
 		var w *Warning
 		switch {
 		case err == nil:
@@ -148,60 +160,17 @@ func (s *Store) Token(ctx context.Context, name string) (flow.Token, error) {
 			return flow.Token{}, err
 		}
 	}
-	return s.Local.Token(ctx, name)
-}
-
-// TokenFor is Token with a minimum validity and, on request, the
-// account's API key (for the adapters of issue 11); without an agent the
-// local store's Token and Secret give the same.
-func (s *Store) TokenFor(ctx context.Context, name string, minValid time.Duration, withAPIKey bool) (flow.Token, string, error) {
-	if s.Up() {
-		t, err := s.c.Token(ctx, name, minValid, withAPIKey)
-		var w *Warning
-		switch {
-		case err == nil:
-			return t.Flow(), t.APIKey, nil
-		case errors.As(err, &w) && t != nil:
-			return t.Flow(), t.APIKey, w
-		case !s.local(err):
-			return flow.Token{}, "", err
-		}
-	}
-	return LocalTokenFor(ctx, s.Local, name, minValid, withAPIKey)
-}
-
-// LocalTokenFor is TokenFor without an agent: the local store's token,
-// refreshed first when it would not stay valid for minValid, and the API
-// key from its keyring item when asked.
-func LocalTokenFor(ctx context.Context, local Local, name string, minValid time.Duration, withAPIKey bool) (flow.Token, string, error) {
-	t, err := local.Token(ctx, name)
-	if err != nil {
-		return t, "", err
-	}
-	short := minValid > 0 && t.Expires() && !time.Now().Add(minValid).Before(t.Expiry)
-	if short {
-		if _, err := local.Refresh(ctx, name); err != nil {
-			return flow.Token{}, "", err
-		}
-	}
-	if !short && !withAPIKey {
-		return t, "", nil
-	}
-	sec, err := local.Secret(ctx, name)
-	if err != nil {
-		return flow.Token{}, "", err
-	}
-	return sec.Token, sec.APIKey, nil
+	return s.Local.TokenFor(ctx, name, minValid)
 }
 
 // Secret is what there is to show of name's secret: through the agent, its
-// tokens without the refresh token (and without the client secret and API
-// key).
+// tokens without the refresh token, and its API key (sent beside the token
+// to the provider's API), never its client secret.
 func (s *Store) Secret(ctx context.Context, name string) (accounts.Secret, error) {
 	if s.Up() {
 		t, err := s.c.Show(ctx, name)
 		if err == nil {
-			return accounts.Secret{Token: t.Flow()}, nil
+			return accounts.Secret{Token: t.Flow(), APIKey: t.APIKey}, nil
 		}
 		if !s.local(err) {
 			return accounts.Secret{}, err

@@ -19,6 +19,11 @@ func AccessToken(line []byte) (string, bool) {
 		return "", false
 	}
 	s, ok := jsonString(line[i+len(key):])
+	for j := 0; j < len(s); j++ {
+		if c := s[j]; c < 0x20 || c == 0x7f {
+			return "", false // the full path refuses to hand it out, and says why
+		}
+	}
 	return s, ok && s != ""
 }
 

@@ -14,64 +14,8 @@ import (
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
-	"github.com/tokenring/tokenring/internal/agent"
 	"github.com/tokenring/tokenring/internal/termtext"
 )
-
-func newTokenCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "token NAME",
-		Short: "Print a valid access token (refreshing first when needed)",
-		Long: `Print NAME's access token and a newline on standard output, and nothing else,
-refreshing it first when it is expired or about to expire. For scripts:
-
-  curl -H "Authorization: Bearer $(tokenring token work)" https://api.example.com/
-
-Errors go to standard error with a non-zero exit code.
-
-` + exitCodesHelp,
-		Args:              exactArgs(1, "an account NAME"),
-		ValidArgsFunction: a.completeAccounts,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.token(cmd.Context(), args[0])
-		},
-	}
-}
-
-func (a *app) token(ctx context.Context, name string) error {
-	st, acct, err := a.openAccount(name)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tok, err := st.Token(ctx, name)
-	var warn *agent.Warning
-	switch {
-	case errors.As(err, &warn) && tok.AccessToken != "":
-		// The agent's word beside a good token (it holds tokens the
-		// keyring did not take, and stores them later).
-		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", termtext.Clean(warn.Message))
-	case errors.Is(err, accounts.ErrNotStored) && tok.AccessToken != "":
-		// The token works; what is at stake is the next refresh.
-		fmt.Fprintf(a.stderr, "tokenring: warning: %s\n", termtext.Clean(err.Error()))
-		fmt.Fprintf(a.stderr, "tokenring: the keyring did not take %s's new tokens; this process held them and ends now, so %s may need linking again. Check the keyring (tokenring refresh %s says how it fails).\n", name, name, name)
-	case err != nil:
-		if flow.IsInvalidGrant(err) || errors.Is(err, accounts.ErrNeedsRelink) {
-			return relinkErr(name, acct)
-		}
-		return accountErr(name, err)
-	}
-	if tok.AccessToken == "" {
-		return fmt.Errorf("%s has no access token", name)
-	}
-	if acct.NeedsRelink {
-		// Still valid: hand it out, and say what comes.
-		fmt.Fprintf(a.stderr, "tokenring: warning: %s must be linked again before its token %s: the provider refused its refresh token\n",
-			name, expiresWhen(tok.Expiry, a.now()))
-	}
-	_, err = fmt.Fprintln(a.stdout, tok.AccessToken)
-	return err
-}
 
 // expiresWhen: "expires at 18:40 (in 3h 02m)", "expires on Nov 30 18:40
 // (in 1d 2h)", "does not expire".

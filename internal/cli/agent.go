@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tokenring/tokenring/accounts"
-	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/internal/agent"
 	"github.com/tokenring/tokenring/internal/config"
 	"github.com/tokenring/tokenring/internal/termtext"
@@ -79,18 +78,6 @@ func (b agentBacked) AgentState(ctx context.Context) (ui.AgentInfo, bool) {
 		info.Events = append(info.Events, ui.AgentEvent{Time: e.Time, Account: e.Account, Kind: e.Kind, Message: e.Message})
 	}
 	return info, true
-}
-
-// tokenFor is a token of name that stays valid at least minValid
-// (refreshed first otherwise) and, when asked, the account's API key: from
-// the unlocked agent when one runs (no passphrase), else from st as
-// without one. The adapters (token --min-valid, exec, git-credential) ask
-// here.
-func tokenFor(ctx context.Context, st store, name string, minValid time.Duration, withAPIKey bool) (flow.Token, string, error) {
-	if b, ok := st.(agentBacked); ok {
-		return b.TokenFor(ctx, name, minValid, withAPIKey)
-	}
-	return agent.LocalTokenFor(ctx, st, name, minValid, withAPIKey)
 }
 
 func agentUnsupported() error {

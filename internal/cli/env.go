@@ -39,6 +39,13 @@ type app struct {
 	// startAgent starts the unlock agent of the config directory dir in
 	// the background (agent.go; tests run one in the process instead).
 	startAgent func(dir string) (wait func() error, err error)
+	// environ is the environment a child of exec starts from (os.Environ,
+	// already without tokenring's secrets).
+	environ func() []string
+	// childSignal is the signal that ended exec's child (0: none): Main
+	// ends this process by it too, as a shell reports a child's death.
+	childSignal int
+	heldState
 }
 
 // store is what the commands use of *accounts.Store (a superset of
@@ -47,6 +54,8 @@ type store interface {
 	ui.Backend
 	Account(name string) (accounts.Account, error)
 	Writable(ctx context.Context) error
+	// TokenFor is Token with a minimum validity (accounts.Store.TokenFor).
+	TokenFor(ctx context.Context, name string, minValid time.Duration) (flow.Token, error)
 	Close() error
 }
 
@@ -67,6 +76,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		exchanger: exchange.New(),
 		now:       time.Now,
 		open:      openAccounts,
+		environ:   os.Environ,
 	}
 }
 

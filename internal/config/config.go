@@ -28,7 +28,23 @@ const (
 	// tokenring/ subdirectory); unset: a private directory in the OS's
 	// temporary directory.
 	EnvRuntimeDir = "XDG_RUNTIME_DIR"
+	// EnvAccessToken is where `tokenring exec` puts the token for its
+	// child (unless --env names another variable): a secret.
+	EnvAccessToken = "TOKENRING_ACCESS_TOKEN"
 )
+
+// Inheritable says whether an environment variable may pass to a program
+// tokenring starts (exec's child): every variable but tokenring's own,
+// except the two that only say where things are (TOKENRING_HOME,
+// TOKENRING_KEYRING), so the child can run tokenring itself. Any other
+// TOKENRING_* may be a secret (a passphrase, an API key, the token of an
+// outer exec) and never passes.
+func Inheritable(name string) bool {
+	if len(name) < len("TOKENRING_") || !strings.EqualFold(name[:len("TOKENRING_")], "TOKENRING_") {
+		return true
+	}
+	return name == EnvHome || name == EnvKeyring
+}
 
 // Env is what tokenring reads from its environment, read once at start-up
 // (ReadEnv) and passed down from there.
@@ -58,12 +74,12 @@ func ReadEnv(getenv func(string) string) Env {
 }
 
 // SecretVars are the variables that hold secrets.
-var SecretVars = []string{EnvPassphrase, EnvClientSecret, EnvAPIKey, EnvNewPassphrase}
+var SecretVars = []string{EnvPassphrase, EnvClientSecret, EnvAPIKey, EnvNewPassphrase, EnvAccessToken}
 
 // ScrubSecrets removes the secret variables (passphrase, client secret,
 // API key) from this process's environment once ReadEnv has them, so no
 // program tokenring starts (a browser, xclip, tmux, the child of exec)
-// inherits them.
+// inherits them (nor the token an outer `tokenring exec` gave this one).
 func ScrubSecrets() {
 	for _, k := range SecretVars {
 		os.Unsetenv(k)
