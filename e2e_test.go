@@ -761,6 +761,7 @@ func TestE2EOIDCLoopbackDeviceRevoke(t *testing.T) {
 // behind.
 func TestE2EDemo(t *testing.T) {
 	c := newCLI(t)
+	c.cheapKDF = false // no config.toml: the home must stay untouched
 	tmp := t.TempDir()
 	res := c.run([]string{"TMPDIR=" + tmp}, "", "demo", "--list")
 	c.expect(res, 0, "demo --list")
