@@ -104,6 +104,7 @@ func (m *Model) load(selName string) tea.Cmd {
 func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 	m.c.Now = m.o.Now()
 	m.backend = msg.backend
+	m.c.Keyring = msg.backend
 	if u, ok := m.dialog.(*dialog.Unlock); ok {
 		u.SetBackend(msg.backend)
 	}

@@ -72,7 +72,10 @@ func (m *Model) headerView() string {
 	right := ""
 	if m.backend.Name != "" {
 		right = "keyring: " + termtext.Clean(m.backend.Name)
-		if m.backend.Locked {
+		switch {
+		case m.backend.New:
+			right += " (new)" // no passphrase yet: not "locked"
+		case m.backend.Locked:
 			right += " (locked)"
 		}
 	}
@@ -111,13 +114,16 @@ func (m *Model) footerView() string {
 		}
 		toast = st.Render(common.Cut(prefix+m.toast, w))
 	}
-	return info + "\n" + toast + "\n " + m.c.Help.ShortHelpView(m.top().ShortHelp())
+	return info + "\n" + toast + "\n " + m.c.ShortHelpView(m.top().ShortHelp(), w-1)
 }
 
 // infoLine: the paused background refresh on every screen, else on the
 // list what the selected row needs (bad: a warning).
 func (m *Model) infoLine(onList bool) (string, bool) {
 	if m.sched.Paused() {
+		if m.backend.New {
+			return "The keyring has no passphrase yet: background refresh waits. Press u to choose one.", true
+		}
 		return "Keyring locked: background refresh is paused. Press u to unlock.", true
 	}
 	if !onList {
