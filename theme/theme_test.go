@@ -1,10 +1,11 @@
 package theme
 
 import (
-	"github.com/charmbracelet/x/ansi"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 var sgr = regexp.MustCompile(`\x1b\[([0-9;:]*)m`)
