@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	trcli "github.com/tokenring/tokenring/internal/cli"
 	"github.com/tokenring/tokenring/internal/localoauth"
@@ -116,5 +117,50 @@ func TestE2EMigration(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(c.home, "accounts.json.migrated")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Whatever an account file holds is cleaned before it reaches the
+// terminal: escape sequences in the provider's id and name, the last
+// error and the scopes never come out raw from list, list --json, token or
+// refresh (their hints name the provider).
+func TestE2EAccountFileFieldsAreCleaned(t *testing.T) {
+	c := newCLI(t)
+	const apiKey = "dr-api-key-esc"
+	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: time.Hour})
+	defer srv.Close()
+	res, _ := c.link(srv, []string{"TOKENRING_API_KEY=" + apiKey}, nil, "shop", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
+	c.expect(res, 0, "link")
+	path := filepath.Join(c.home, "accounts", "shop.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	evil := "\x1b]52;c;ZXZpbA==\x07\x1b[31mred\u009b2J\u202e"
+	acct := doc
+	if a, ok := doc["account"].(map[string]any); ok { // the file may wrap the account
+		acct = a
+	}
+	prov := acct["provider"].(map[string]any)
+	prov["id"] = "dressipi" + evil
+	prov["display_name"] = "Shop" + evil
+	acct["last_error"] = "boom" + evil
+	acct["needs_relink"] = true
+	acct["scopes"] = []string{"read" + evil}
+	out, _ := json.Marshal(doc)
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"list"}, {"list", "--json"}, {"token", "shop"}, {"refresh", "shop"}, {"remove", "shop", "--no-revoke"}} {
+		res := c.run(nil, "", args...)
+		for _, s := range []string{res.stdout, res.stderr} {
+			if strings.ContainsAny(s, "\x1b\x07\u009b\u202e") {
+				t.Errorf("%v printed a control character: %q", args, s)
+			}
+		}
 	}
 }

@@ -41,6 +41,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(e2eChildVar); mode != "" {
+		os.Exit(e2eChild(mode)) // the test binary as the command of tokenring exec
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
@@ -891,4 +894,34 @@ func TestE2EClientCredentials(t *testing.T) {
 		t.Errorf("should name TOKENRING_CLIENT_SECRET:\n%s", res.stderr)
 	}
 	c.grepHome(map[string]string{"client secret": appSecret, "token 1": tok1, "token 2": tok2})
+}
+
+// An account whose refresh token was refused still has a valid access
+// token: token hands it out (exit 0) and says on stderr that the account
+// must be linked again before it expires; list shows both facts.
+func TestE2ETokenStillValidAfterInvalidGrant(t *testing.T) {
+	c := newCLI(t)
+	const apiKey = "dr-api-key-valid"
+	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: 24 * time.Hour})
+	defer srv.Close()
+	res, _ := c.link(srv, []string{"TOKENRING_API_KEY=" + apiKey}, nil, "shop", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
+	c.expect(res, 0, "link")
+	// The provider refuses the refresh token from now on (the access token stays valid).
+	srv.SetFail(localoauth.Failure{Path: "/oauth/token", Status: 400, ContentType: "application/json",
+		Body: `{"error":"invalid_grant","error_description":"the refresh token was revoked"}`, Count: 100})
+	res = c.run(nil, "", "refresh", "shop")
+	c.expect(res, trcli.ExitNeedsLink, "refresh refused with invalid_grant")
+	res = c.run(nil, "", "token", "shop")
+	c.expect(res, 0, "token of an account that needs linking again but holds a valid token")
+	tok := strings.TrimSpace(res.stdout)
+	if !srv.ValidAccessToken(tok) {
+		t.Fatalf("token printed %q, not the still-valid access token", res.stdout)
+	}
+	if !strings.Contains(res.stderr, "must be linked again before its token expires") {
+		t.Errorf("no warning on stderr:\n%s", res.stderr)
+	}
+	l := c.list()
+	if len(l) != 1 || l[0].Status != "needs_relink" || !l[0].NeedsRelink || l[0].ExpiresInSeconds == nil || *l[0].ExpiresInSeconds < 3600 {
+		t.Fatalf("list = %+v: want needs_relink with the expiry still ahead", l)
+	}
 }

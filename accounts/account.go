@@ -23,6 +23,10 @@ type Account struct {
 	LastRefresh   time.Time         `json:"last_refresh,omitzero"`
 	LastError     string            `json:"last_error,omitempty"`   // cleaned, secret-free
 	NeedsRelink   bool              `json:"needs_relink,omitempty"` // refresh answered invalid_grant
+	// RefreshKeeps: a refresh answered with the same refresh token (or none),
+	// so this provider does not rotate them and losing a refresh's answer
+	// costs nothing; unknown (false) counts as rotating.
+	RefreshKeeps bool `json:"refresh_keeps,omitempty"`
 	// Backend is the keyring backend that holds the account's secret
 	// ("file", "secret-service", ...), set by Add. A store opened on another
 	// backend says so instead of reporting the secret missing.

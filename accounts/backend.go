@@ -2,8 +2,6 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -275,19 +273,6 @@ func (s *Store) fileIsNew() bool {
 	return err == nil && len(keys) == 0
 }
 
-// cleanTemp removes temp items a killed process left behind.
-func (s *Store) cleanTemp() {
-	ents, _ := os.ReadDir(s.fileDir)
-	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), tmpPrefix) {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Hour {
-			os.Remove(filepath.Join(s.fileDir, e.Name()))
-		}
-	}
-}
-
 // fileGet reads one item with pass. A decryption failure of a well-formed
 // item is a wrong passphrase.
 func (s *Store) fileGet(pass, key string) ([]byte, error) {
@@ -315,9 +300,7 @@ func (s *Store) fileSet(pass, key string, data []byte) error {
 	if err := os.MkdirAll(s.fileDir, 0o700); err != nil {
 		return fmt.Errorf("%w: %v", ErrKeyring, err)
 	}
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := tmpPrefix + key + "." + hex.EncodeToString(rnd[:])
+	tmp := tempName(key)
 	if err := s.fileRing(pass).Set(keyring.Item{Key: tmp, Data: data, Label: key}); err != nil {
 		os.Remove(filepath.Join(s.fileDir, tmp))
 		if errors.Is(err, ErrLocked) {
@@ -387,6 +370,38 @@ func (s *Store) passphrase(ctx context.Context) (string, error) {
 	return p, nil
 }
 
+// choosePassphrase makes p the passphrase of a keyring that holds nothing
+// yet. Two first-time processes must not each encrypt under their own
+// passphrase (one keyring, two passphrases: the loser's items could never
+// be read with the winner's), so "is it new?" and writing the check item
+// happen under locks/keyring.lock; the loser finds the check item and is
+// told the keyring already has a passphrase (unless it typed the same).
+func (s *Store) choosePassphrase(ctx context.Context, p string) error {
+	l, err := lockFile(s.deadline(ctx), filepath.Join(s.lockDir, "keyring.lock"), "the keyring")
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	keys, err := s.fileKeys()
+	if err != nil {
+		return err
+	}
+	if len(keys) > 0 {
+		if _, err := s.fileGet(p, keys[0]); err != nil {
+			if errors.Is(err, ErrBadPassphrase) {
+				return fmt.Errorf("%w: the keyring got its passphrase from another tokenring a moment ago; use that one", ErrBadPassphrase)
+			}
+			return err
+		}
+	} else if err := s.fileSet(p, checkKey, []byte("tokenring passphrase check")); err != nil {
+		return err
+	}
+	s.pmu.Lock()
+	s.pass = p
+	s.pmu.Unlock()
+	return nil
+}
+
 // unlock checks p against the file keyring and keeps it. A keyring with
 // nothing in it takes p as its passphrase and writes a check item, so every
 // later item is encrypted with the same passphrase.
@@ -410,9 +425,7 @@ func (s *Store) unlock(ctx context.Context, p string) error {
 			}
 		}
 		if check == "" {
-			if err := s.fileSet(p, checkKey, []byte("tokenring passphrase check")); err != nil {
-				return err
-			}
+			return s.choosePassphrase(ctx, p)
 		} else if _, err := s.fileGet(p, check); err != nil {
 			return err
 		}

@@ -94,3 +94,43 @@ func TestLocalOIDC(t *testing.T) {
 		t.Fatalf("client-credentials renewal: %v", err)
 	}
 }
+
+// One due point, one refresh, whoever runs: a process that saw the account
+// due before another one refreshed it (the TUI's scheduler, the agent)
+// refreshes only if it is still due once it holds the lock. Before, the
+// TUI's forced refresh after the CLI's gave two refreshes for one due point.
+func TestOneRefreshPerDuePointAcrossProcesses(t *testing.T) {
+	srv := localoauth.NewOIDC(localoauth.OIDCOptions{ClientID: "oidc-client", AccessTTL: time.Hour, RotateRefresh: true})
+	defer srv.Close()
+	clk := &clock{t: time.Now()}
+	dir := t.TempDir()
+	ex := exchange.New()
+	ex.Now = clk.Now // expiries on the test's clock
+	cliStore := openFile(t, dir, "pw", ex, clk.Now)
+	tuiStore := openFile(t, dir, "pw", ex, clk.Now)
+	ctx := ctxT(t)
+	if err := cliStore.Add(ctx, Account{Name: "user", Provider: oidcProvider(srv, flow.GrantAuthorizationCode)}, Secret{Token: minted(t, srv, "openid", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(56 * time.Minute) // inside the refresh window
+	seen := mustAccount(t, tuiStore, "user")
+	if due := tuiStore.Policy().RefreshDue(seen); due.After(clk.Now()) {
+		t.Fatalf("the TUI does not see the account due: %v", due)
+	}
+	if _, err := cliStore.Token(ctx, "user"); err != nil { // `tokenring token` refreshes it
+		t.Fatal(err)
+	}
+	a, err := tuiStore.RefreshIfDue(ctx, "user") // the TUI's scheduled refresh, from what it saw
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count("/token"); n != 1 {
+		t.Fatalf("%d refreshes for one due point", n)
+	}
+	if !a.AccessExpiry.After(seen.AccessExpiry) {
+		t.Fatal("RefreshIfDue did not return the account as the other process refreshed it")
+	}
+	if _, err := tuiStore.Refresh(ctx, "user"); err != nil || srv.Count("/token") != 2 {
+		t.Fatalf("a refresh the user asks for still happens: %v, %d requests", err, srv.Count("/token"))
+	}
+}

@@ -25,3 +25,9 @@ func tryLockFD(f *os.File) (bool, error) {
 }
 
 func unlockFD(f *os.File) { _ = unix.Flock(int(f.Fd()), unix.LOCK_UN) }
+
+// processAlive: a signal 0 reaches it (EPERM: it exists, another user's).
+func processAlive(pid int) bool {
+	err := unix.Kill(pid, 0)
+	return err == nil || errors.Is(err, unix.EPERM)
+}

@@ -69,7 +69,12 @@ func childMain(mode string) int {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < n; i += g {
-				_, err := s.Refresh(ctx, "acct")
+				var err error
+				if mode == "token" {
+					_, err = s.Token(ctx, "acct")
+				} else {
+					_, err = s.Refresh(ctx, "acct")
+				}
 				mu.Lock()
 				switch {
 				case err == nil:
@@ -228,6 +233,68 @@ func TestTwoProcessesRefresh(t *testing.T) {
 // rotated the refresh token and before the new one was stored: those are
 // detected exactly (the stored refresh token was spent at the server in a
 // request that succeeded) and counted separately; any other loss fails.
+// One due point, one refresh, across processes: three processes × 4
+// goroutines ask for the token of an account that is due now; the server
+// sees exactly one refresh (the others wait for the lock, re-read, and use
+// the new token). Without the re-check after taking the lock, each waiter
+// refreshes again.
+func TestTwoProcessesOneRefreshPerDuePoint(t *testing.T) {
+	dir, pass := t.TempDir(), "due-proc-pass"
+	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dressipi-client", APIKey: "api-key-secret-proc"})
+	t.Cleanup(srv.Close)
+	s := openFile(t, dir, pass, exchange.New(), nil)
+	p, err := flow.Preset(flow.PresetDressipi, flow.Overrides{BaseURL: srv.URL, ClientID: "dressipi-client"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := srv.MintTokens("", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	due := flow.Token{AccessToken: m.AccessToken, TokenType: m.TokenType, RefreshToken: m.RefreshToken,
+		IssuedAt: now.Add(-10 * time.Minute), Expiry: now.Add(20 * time.Second), ExpirySource: flow.ExpiryFromExpiresIn}
+	if err := s.Add(ctxT(t), Account{Name: "acct", Provider: p}, Secret{Token: due, APIKey: "api-key-secret-proc"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	reps := make([]childReport, 3)
+	for i := range reps {
+		cmd := child(t, dir, pass, "token", "TOKENRING_ACCOUNTS_TEST_N=40", "TOKENRING_ACCOUNTS_TEST_G=4")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := cmd.Output()
+			if err != nil || json.Unmarshal(out, &reps[i]) != nil {
+				t.Errorf("child %d: %v %s", i, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, r := range reps {
+		if r.OK != 40 || r.InvalidGrant+r.Other != 0 {
+			t.Errorf("child %d: %+v", i, r)
+		}
+	}
+	if ok, ig, _ := tokenRequests(srv); ok != 1 || ig != 0 {
+		t.Fatalf("%d refreshes (%d invalid_grant) for one due point, want exactly 1", ok, ig)
+	}
+}
+
+// presentedWithin waits (up to 5 s, not a fixed 100 ms: a request in a
+// dead child's socket buffer reaches the server late under -race on 2
+// cores) until the server has seen refresh token rt presented.
+func presentedWithin(srv *localoauth.Server, rt string) map[string]bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, _, presented := tokenRequests(srv)
+		if presented[rt] || time.Now().After(deadline) {
+			return presented
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestKilledDuringRefresh(t *testing.T) {
 	runs := 200
 	if testing.Short() {
@@ -278,8 +345,8 @@ func TestKilledDuringRefresh(t *testing.T) {
 			// The dead child's last request may have been in the server's
 			// socket buffer when we looked, and rotated the token since: then
 			// it is a loss of the kill window (and ours its invalid_grant).
-			time.Sleep(100 * time.Millisecond)
-			if _, _, presented = tokenRequests(srv); !errors.Is(err, ErrNeedsRelink) || !presented[sec.Token.RefreshToken] {
+			presented = presentedWithin(srv, sec.Token.RefreshToken)
+			if !errors.Is(err, ErrNeedsRelink) || !presented[sec.Token.RefreshToken] {
 				t.Fatalf("run %d: live refresh token but refresh failed: %v", i, err)
 			}
 			lost++
@@ -292,8 +359,7 @@ func TestKilledDuringRefresh(t *testing.T) {
 		if !presented[sec.Token.RefreshToken] {
 			// The dead child's last request may still have been in the
 			// server's socket buffer when we looked: look again.
-			time.Sleep(100 * time.Millisecond)
-			_, _, presented = tokenRequests(srv)
+			presented = presentedWithin(srv, sec.Token.RefreshToken)
 		}
 		if !presented[sec.Token.RefreshToken] {
 			t.Fatalf("run %d: the stored refresh token is dead but the server never rotated it: a loss tokenring caused", i)

@@ -42,6 +42,14 @@ type Store struct {
 
 	fmu     sync.Mutex
 	flights map[string]*flight // refreshes running in this process
+
+	// pending holds new tokens the provider issued that could not be
+	// stored yet (pending.go): handed out and stored at the next chance.
+	penMu   sync.Mutex
+	pending map[string]Secret
+
+	lmu     sync.Mutex
+	linkRes *reservation // disk space held by Writable for the next Add
 }
 
 // Open opens the store: the config directory (created 0700), the account
@@ -191,6 +199,7 @@ func (s *Store) Add(ctx context.Context, a Account, sec Secret) error {
 	if err := s.free(a.Name); err != nil {
 		return err
 	}
+	s.releaseAdd() // the space Writable held is for this write
 	if err := s.putSecret(ctx, a.Name, sec); err != nil {
 		return err
 	}
@@ -219,7 +228,15 @@ func (s *Store) free(name string) error {
 // single-use (an authorization code) is spent for it: for the file keyring,
 // that its passphrase is known (asked for through Config.Passphrase when
 // there is one; ErrLocked when there is none).
-func (s *Store) Writable(ctx context.Context) error { return s.ensurePassphrase(ctx) }
+//
+// For the file keyring it also holds the disk space the new account's item
+// will need (reserve.go), until Add writes it: a full disk fails here.
+func (s *Store) Writable(ctx context.Context) error {
+	if err := s.ensurePassphrase(ctx); err != nil {
+		return err
+	}
+	return s.reserveForAdd()
+}
 
 // ensurePassphrase asks for the file backend's passphrase now (if needed),
 // so that no prompt waits for a person while an account's lock is held.
@@ -243,6 +260,9 @@ func (s *Store) Secret(ctx context.Context, name string) (Secret, error) {
 }
 
 func (s *Store) secretOf(ctx context.Context, a Account) (Secret, error) {
+	if sec, ok := s.pendingSecret(ctx, a.Name); ok {
+		return sec, nil
+	}
 	if a.Backend != "" && a.Backend != s.info.Name {
 		return Secret{}, fmt.Errorf("%w: the secret of %s is in the %s keyring, but this tokenring uses the %s keyring (%s); set %s=%s",
 			ErrKeyring, a.Name, a.Backend, s.info.Name, s.info.Reason, config.EnvKeyring, a.Backend)
@@ -416,6 +436,7 @@ func (s *Store) Unlock(ctx context.Context, passphrase string) error {
 
 // Close releases the keyring. The Store must not be used afterwards.
 func (s *Store) Close() error {
+	s.releaseAdd()
 	s.pmu.Lock()
 	forgetKEKs(s.pass)
 	s.pass = ""

@@ -48,6 +48,11 @@ type Config struct {
 	Now        func() time.Time // nil: time.Now
 	Policy     Policy           // zero fields: DefaultPolicy()'s
 	Timeout    time.Duration    // deadline of one keyring call; zero: 10s
+	// TokenWait bounds how long Token waits for an early refresh while the
+	// stored token is still valid (lock waits, retries, and the request of
+	// a provider known not to rotate refresh tokens); then the stored token
+	// is handed out. Zero: 5 s.
+	TokenWait time.Duration
 	// EnvPassphrase is the file keyring's passphrase from the environment
 	// (TOKENRING_PASSPHRASE), used before asking Passphrase.
 	EnvPassphrase string

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -374,17 +375,26 @@ func TestTokenPaths(t *testing.T) {
 		t.Fatal("the rotated refresh token was not stored")
 	}
 
-	// Transient failures are tried again; the third try succeeds.
+	// Failures that prove the refresh token was not spent (nothing reached
+	// the provider; a 5xx answer) are tried again; the third try succeeds.
 	old := retryDelays
 	retryDelays = []time.Duration{time.Millisecond, time.Millisecond}
 	defer func() { retryDelays = old }()
-	ex.fail = []error{flow.ErrTimeout, flow.ErrServer}
+	notSent := fmt.Errorf("%w %w", flow.ErrUnreachable, flow.ErrNotSent)
+	ex.fail = []error{notSent, flow.ErrServer}
 	n := ex.refresh
 	if _, err := s.Refresh(ctx, "a"); err != nil || ex.refresh-n != 3 {
-		t.Fatalf("transient retry: %v after %d tries", err, ex.refresh-n)
+		t.Fatalf("retry of a refresh that was not processed: %v after %d tries", err, ex.refresh-n)
 	}
-	// Three transient failures: the error is kept and shown, not relink.
-	ex.fail = []error{flow.ErrUnreachable, flow.ErrUnreachable, flow.ErrUnreachable}
+	// A lost answer (a timeout once the request was sent) is never
+	// replayed with the same refresh token: one try, the error is kept.
+	ex.fail = []error{flow.ErrTimeout, flow.ErrTimeout}
+	n = ex.refresh
+	if _, err := s.Refresh(ctx, "a"); !errors.Is(err, flow.ErrTimeout) || ex.refresh-n != 1 {
+		t.Fatalf("lost answer: %v after %d tries, want 1", err, ex.refresh-n)
+	}
+	// Three failures that may be retried: the error is kept and shown, not relink.
+	ex.fail = []error{notSent, notSent, notSent}
 	if _, err := s.Refresh(ctx, "a"); !errors.Is(err, flow.ErrUnreachable) {
 		t.Fatalf("3 transient failures: %v", err)
 	}
@@ -710,4 +720,151 @@ func TestConcurrentAddSameName(t *testing.T) {
 			t.Fatalf("round %d: the loser overwrote the winner's secret (%v)", round, err)
 		}
 	}
+}
+
+// Two first-time processes choosing different passphrases at the same
+// moment end with one passphrase: one wins, the other is told the keyring
+// already has one (before: each wrote its own check item, 10 of 10 runs).
+func TestFirstPassphraseIsChosenOnce(t *testing.T) {
+	for run := 0; run < 20; run++ {
+		dir := t.TempDir()
+		a := openFile(t, dir, "", nil, nil)
+		b := openFile(t, dir, "", nil, nil)
+		ctx := ctxT(t)
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, st := range []*Store{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = st.Unlock(ctx, fmt.Sprintf("passphrase-%d", i))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if won >= 0 {
+					t.Fatalf("run %d: both passphrases were accepted for one new keyring", run)
+				}
+				won = i
+			case !errors.Is(err, ErrBadPassphrase) || !strings.Contains(err.Error(), "another tokenring"):
+				t.Fatalf("run %d: the loser got %v", run, err)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("run %d: neither passphrase was taken: %v", run, errs)
+		}
+		// A fresh store: only the winner's passphrase opens the keyring.
+		c := openFile(t, dir, "", nil, nil)
+		if err := c.Unlock(ctx, fmt.Sprintf("passphrase-%d", 1-won)); !errors.Is(err, ErrBadPassphrase) {
+			t.Fatalf("run %d: the loser's passphrase opens the keyring: %v", run, err)
+		}
+		if err := c.Unlock(ctx, fmt.Sprintf("passphrase-%d", won)); err != nil {
+			t.Fatalf("run %d: the winner's passphrase: %v", run, err)
+		}
+	}
+}
+
+// stallEx holds each refresh until release is closed or the request's
+// context ends (a provider that does not answer).
+type stallEx struct {
+	*fakeEx
+	release chan struct{}
+	started chan struct{}
+}
+
+func (s stallEx) Refresh(ctx context.Context, p flow.Provider, sec flow.Secrets, rt string) (*flow.Token, error) {
+	select {
+	case s.started <- struct{}{}:
+	default:
+	}
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		s.fakeEx.mu.Lock()
+		s.fakeEx.refresh++
+		s.fakeEx.mu.Unlock()
+		return nil, fmt.Errorf("%w: %w", flow.ErrTimeout, ctx.Err())
+	}
+	return s.fakeEx.Refresh(ctx, p, sec, rt)
+}
+
+// token while a valid token is in hand gives up an early refresh after
+// TokenWait and hands out the stored token: while another process holds
+// the account's lock, and while a provider that keeps its refresh tokens
+// does not answer. A provider that may rotate them is waited for (a cut
+// answer could lose the account): the new token comes back.
+func TestTokenGivesUpEarlyRefreshInTime(t *testing.T) {
+	ctx := ctxT(t)
+	setup := func(t *testing.T, keeps bool) (*Store, stallEx, flow.Token, *clock) {
+		clk := &clock{t: time.Now()}
+		ex := stallEx{newFakeEx(clk.Now), make(chan struct{}), make(chan struct{}, 1)}
+		s, err := Open(Config{Dir: t.TempDir(), Backend: "file", EnvPassphrase: "pw", Exchanger: ex, Now: clk.Now, TokenWait: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		tok := ex.Mint()
+		if err := s.Add(ctx, Account{Name: "a", Provider: testProvider()}, Secret{Token: tok}); err != nil {
+			t.Fatal(err)
+		}
+		if keeps {
+			a := mustAccount(t, s, "a")
+			a.RefreshKeeps = true
+			if err := s.files.write(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.Add(57 * time.Minute) // in the window, 3 minutes left
+		return s, ex, tok, clk
+	}
+	t.Run("lock held elsewhere", func(t *testing.T) {
+		s, ex, tok, _ := setup(t, false)
+		l, err := lockFile(lockDeadline{ctx: ctx}, s.lockPath("a"), "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.unlock()
+		got, err := s.Token(ctx, "a")
+		if err != nil || got.AccessToken != tok.AccessToken || ex.refresh != 0 {
+			t.Fatalf("got %q %v after %d requests, want the stored token and none", got.AccessToken, err, ex.refresh)
+		}
+	})
+	t.Run("a provider that keeps refresh tokens stalls", func(t *testing.T) {
+		s, ex, tok, _ := setup(t, true)
+		defer close(ex.release)
+		got, err := s.Token(ctx, "a")
+		if err != nil || got.AccessToken != tok.AccessToken {
+			t.Fatalf("got %q %v, want the stored token", got.AccessToken, err)
+		}
+		if a := mustAccount(t, s, "a"); a.LastError == "" {
+			t.Error("the abandoned refresh is not recorded")
+		}
+	})
+	t.Run("a provider that may rotate is waited for", func(t *testing.T) {
+		s, ex, tok, _ := setup(t, false)
+		go func() {
+			<-ex.started
+			time.Sleep(600 * time.Millisecond) // well past TokenWait
+			close(ex.release)
+		}()
+		got, err := s.Token(ctx, "a")
+		if err != nil || got.AccessToken == tok.AccessToken || !ex.valid[s.mustSecret(t, "a").Token.RefreshToken] {
+			t.Fatalf("got the stored token or an error (%v): the answer of a rotating provider was given up", err)
+		}
+	})
+}
+
+func (s *Store) mustSecret(t *testing.T, name string) Secret {
+	t.Helper()
+	sec, err := s.Secret(ctxT(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sec
 }

@@ -20,6 +20,13 @@ var (
 	ErrNotACode      = errors.New("the pasted text is not an authorization code or a redirect URL")
 	ErrNonceMismatch = errors.New("the ID token's nonce does not match this authorization request")
 	ErrConfig        = errors.New("provider configuration is incomplete")
+	// ErrNotSent is wrapped (besides ErrTimeout, ErrUnreachable, ErrTLS)
+	// when the request provably never reached the provider: the connection
+	// could not be made or the request not written. Only then, or when the
+	// provider answered 5xx, may a refresh be sent again with the same
+	// refresh token: after a lost answer the provider may have rotated it,
+	// and a replay of the spent one revokes the whole grant on strict servers.
+	ErrNotSent = errors.New("the request did not reach the provider")
 )
 
 // OAuthError is an error response defined by RFC 6749 §4.1.2.1 / §5.2 (and

@@ -149,6 +149,11 @@ func (s *fakeStore) Token(ctx context.Context, name string) (flow.Token, error) 
 	return sec.Token, err
 }
 
+// RefreshIfDue is Refresh: the fake keeps storage only (the due test is the store's).
+func (s *fakeStore) RefreshIfDue(ctx context.Context, name string) (accounts.Account, error) {
+	return s.Refresh(ctx, name)
+}
+
 func (s *fakeStore) Refresh(ctx context.Context, name string) (accounts.Account, error) {
 	s.mu.Lock()
 	s.inflight++

@@ -297,7 +297,7 @@ func (m *Model) setWarning(s string) {
 func (m *Model) scheduleRefreshes() tea.Cmd {
 	var cmds []tea.Cmd
 	for _, name := range m.sched.Next(m.board.accts, m.c.Now, m.board.exists) {
-		cmds = append(cmds, m.refreshCmd(name))
+		cmds = append(cmds, m.refreshCmd(name, false))
 	}
 	return tea.Batch(cmds...)
 }
@@ -305,13 +305,20 @@ func (m *Model) scheduleRefreshes() tea.Cmd {
 // startRefresh refreshes name now, because the user asked.
 func (m *Model) startRefresh(name string) tea.Cmd {
 	m.sched.Start(name, true)
-	return m.refreshCmd(name)
+	return m.refreshCmd(name, true)
 }
 
-func (m *Model) refreshCmd(name string) tea.Cmd {
+// refreshCmd refreshes name: now when the user asked, else only if it is
+// still due once the store holds its lock (another process, the CLI or the
+// agent, may have refreshed it since this UI last read the accounts).
+func (m *Model) refreshCmd(name string, manual bool) tea.Cmd {
 	st := m.o.Store
 	return m.c.IO(func(ctx context.Context) tea.Msg {
-		a, err := st.Refresh(ctx, name)
+		refresh := st.RefreshIfDue
+		if manual {
+			refresh = st.Refresh
+		}
+		a, err := refresh(ctx, name)
 		return refreshDoneMsg{name: name, acct: a, err: err}
 	})
 }

@@ -67,6 +67,7 @@ type Backend interface {
 	Secret(ctx context.Context, name string) (accounts.Secret, error)
 	Token(ctx context.Context, name string) (flow.Token, error)
 	Refresh(ctx context.Context, name string) (accounts.Account, error)
+	RefreshIfDue(ctx context.Context, name string) (accounts.Account, error)
 	Remove(ctx context.Context, name string, revoke bool) error
 	Unlock(ctx context.Context, passphrase string) error
 	// Policy is the refresh policy in force; the UI derives statuses and

@@ -152,6 +152,14 @@ type countingStore struct {
 	n  map[string]int
 }
 
+// RefreshIfDue counts the background refreshes the storm asks for.
+func (c *countingStore) RefreshIfDue(ctx context.Context, name string) (accounts.Account, error) {
+	c.mu.Lock()
+	c.n[name]++
+	c.mu.Unlock()
+	return c.Store.RefreshIfDue(ctx, name)
+}
+
 func (c *countingStore) Refresh(ctx context.Context, name string) (accounts.Account, error) {
 	c.mu.Lock()
 	c.n[name]++

@@ -36,8 +36,10 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -139,6 +141,9 @@ type call struct {
 	firstByte    byte // first non-space byte of the body, 0 if none
 	tooLarge     bool
 	transportErr error
+	// wrote: the request was written to the connection, so the provider may
+	// have processed it even if no answer came (see flow.ErrNotSent).
+	wrote atomic.Bool
 }
 
 // transport adds headers, caps and buffers the reply body, and records
@@ -176,6 +181,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	st := t.call
 	st.requests++
+	r = r.WithContext(httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { st.wrote.Store(true) },
+	}))
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
 		st.transportErr = err
@@ -298,6 +306,7 @@ type opError struct {
 	op, msg string
 	kind    error
 	cause   error
+	notSent bool // the request never reached the provider (flow.ErrNotSent)
 }
 
 func (e *opError) Error() string {
@@ -305,10 +314,14 @@ func (e *opError) Error() string {
 }
 
 func (e *opError) Unwrap() []error {
-	if e.cause == nil {
-		return []error{e.kind}
+	errs := []error{e.kind}
+	if e.notSent {
+		errs = append(errs, flow.ErrNotSent)
 	}
-	return []error{e.kind, e.cause}
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
 }
 
 // oauth completes an RFC 6749 error answer with what the request was.
@@ -375,6 +388,14 @@ func (st *call) shape() string {
 }
 
 func (c *Client) network(ctx context.Context, st *call, err error) error {
+	e := c.networkKind(ctx, st, err)
+	if oe, ok := e.(*opError); ok && !st.wrote.Load() {
+		oe.notSent = true
+	}
+	return e
+}
+
+func (c *Client) networkKind(ctx context.Context, st *call, err error) error {
 	if ctx != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return st.fail(context.Canceled, err, "cancelled while talking to %s", st.host)
 	}

@@ -566,3 +566,39 @@ func TestEchoedSecretsAreRedactedInEveryEncoding(t *testing.T) {
 		t.Errorf("nothing redacted in %q (did the server echo anything?)", msg)
 	}
 }
+
+// A refresh whose answer was lost must not look like one that was never
+// sent: only the second may be replayed with the same refresh token.
+func TestErrNotSentOnlyWhenNothingReachedTheProvider(t *testing.T) {
+	c := testClient()
+	c.Timeout = 500 * time.Millisecond
+	ctx := context.Background()
+
+	// connection refused: nothing was sent
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err := c.Refresh(ctx, testProvider("http://"+addr), flow.Secrets{}, testRefresh)
+	if !errors.Is(err, flow.ErrUnreachable) || !errors.Is(err, flow.ErrNotSent) {
+		t.Fatalf("connection refused: %v (ErrNotSent %v)", err, errors.Is(err, flow.ErrNotSent))
+	}
+
+	// the server reads the request, then hangs up without answering
+	hangup := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
+	_, err = c.Refresh(ctx, testProvider(hangup.URL), flow.Secrets{}, testRefresh)
+	if err == nil || errors.Is(err, flow.ErrNotSent) {
+		t.Fatalf("answer lost after the request was read: %v (must not be ErrNotSent)", err)
+	}
+
+	// the server reads the request and never answers: a timeout after sending
+	stall := newServer(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	_, err = c.Refresh(ctx, testProvider(stall.URL), flow.Secrets{}, testRefresh)
+	if !errors.Is(err, flow.ErrTimeout) || errors.Is(err, flow.ErrNotSent) {
+		t.Fatalf("timeout after sending: %v (must be ErrTimeout, not ErrNotSent)", err)
+	}
+}

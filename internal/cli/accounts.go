@@ -17,47 +17,19 @@ import (
 	"github.com/tokenring/tokenring/internal/termtext"
 )
 
-func newTokenCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "token NAME",
-		Short: "Print a valid access token (refreshing first when needed)",
-		Long: `Print NAME's access token and a newline on standard output, and nothing else,
-refreshing it first when it is expired or about to expire. For scripts:
-
-  curl -H "Authorization: Bearer $(tokenring token work)" https://api.example.com/
-
-Errors go to standard error with a non-zero exit code.
-
-` + exitCodesHelp,
-		Args:              exactArgs(1, "an account NAME"),
-		ValidArgsFunction: a.completeAccounts,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.token(cmd.Context(), args[0])
-		},
+// expiresWhen: "expires at 18:40 (in 3h 02m)", "expires on Nov 30 18:40
+// (in 1d 2h)", "does not expire".
+func expiresWhen(exp, now time.Time) string {
+	if exp.IsZero() {
+		return "(which does not expire) is revoked"
 	}
-}
-
-func (a *app) token(ctx context.Context, name string) error {
-	st, acct, err := a.openAccount(name)
-	if err != nil {
-		return err
+	when := exp.Local().Format("15:04")
+	if y, m, d := exp.Local().Date(); y != now.Local().Year() || m != now.Local().Month() || d != now.Local().Day() {
+		when = "on " + exp.Local().Format("Jan 02 15:04")
+	} else {
+		when = "at " + when
 	}
-	defer st.Close()
-	if acct.NeedsRelink {
-		return relinkErr(name, acct)
-	}
-	tok, err := st.Token(ctx, name)
-	if err != nil {
-		if flow.IsInvalidGrant(err) || errors.Is(err, accounts.ErrNeedsRelink) {
-			return relinkErr(name, acct)
-		}
-		return accountErr(name, err)
-	}
-	if tok.AccessToken == "" {
-		return fmt.Errorf("%s has no access token", name)
-	}
-	_, err = fmt.Fprintln(a.stdout, tok.AccessToken)
-	return err
+	return "expires " + when + " (in " + termtext.Duration(exp.Sub(now)) + ")"
 }
 
 func accountErr(name string, err error) error {
@@ -274,7 +246,7 @@ func listStore(a *app, st lister, asJSON bool) error {
 			LastRefresh:     timePtr(ac.LastRefresh),
 			LastError:       termtext.Clean(ac.LastError),
 			NeedsRelink:     ac.NeedsRelink,
-			Scopes:          ac.Scopes,
+			Scopes:          cleanAll(ac.Scopes),
 		}
 		if e.Scopes == nil {
 			e.Scopes = []string{}
@@ -407,4 +379,13 @@ func (a *app) openAccount(name string) (store, accounts.Account, error) {
 		return nil, accounts.Account{}, accountErr(name, err)
 	}
 	return st, acct, nil
+}
+
+// cleanAll cleans each string (account files are not trusted for display).
+func cleanAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = termtext.Clean(s)
+	}
+	return out
 }

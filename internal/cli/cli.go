@@ -52,10 +52,14 @@ const exitCodesHelp = `Exit codes:
    5  keyring: locked, wrong or empty passphrase, or the backend is not available
    6  provider unreachable or timed out (or its TLS certificate was refused)
    7  provider error: it refused the request or sent an answer tokenring cannot use
+      (also: token --min-valid asked for longer than even a new token is valid)
    8  refresh: the account has no refresh token
    9  link: the pasted text is not a code for this authorization, or access was denied
   10  link: an account with that name already exists
- 130  interrupted`
+ 126  exec: the command cannot be run
+ 127  exec: the command was not found
+ 130  interrupted
+exec otherwise exits with its command's status (128+N when signal N ended it).`
 
 // ExitError carries an exit code chosen where the error was made.
 type codedError struct {
@@ -131,7 +135,11 @@ func Main() int {
 	defer stop()
 	a := newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv) // reads the environment once
 	config.ScrubSecrets()                                  // children inherit none of its secrets
-	return run(ctx, os.Args[1:], a)
+	code := run(ctx, os.Args[1:], a)
+	if a.childSignal != 0 {
+		dieBy(a.childSignal) // exec's child died by a signal: so does tokenring, where it can
+	}
+	return code
 }
 
 // Run runs one command line in this process, as Main does, with the given
@@ -165,8 +173,15 @@ func run(ctx context.Context, args []string, a *app) int {
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	a.closeHeld()
 	if err == nil {
 		return ExitOK
+	}
+	var ce *childExit
+	if errors.As(err, &ce) {
+		// exec: the child's status is ours; the child said what it had to.
+		a.childSignal = ce.signal
+		return ce.code
 	}
 	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%w: %v", context.Canceled, err)

@@ -78,7 +78,7 @@ func TestExitCodes(t *testing.T) {
 // Every code is distinct and listed in --help and README.md.
 func TestExitCodesDocumented(t *testing.T) {
 	codes := []int{ExitOK, ExitError, ExitUsage, ExitNoAccount, ExitNeedsLink, ExitKeyring, ExitUnreachable,
-		ExitProvider, ExitNoRefresh, ExitNotAuthd, ExitExists, ExitInterrupted}
+		ExitProvider, ExitNoRefresh, ExitNotAuthd, ExitExists, ExitCannotRun, ExitNotFound, ExitInterrupted}
 	seen := map[int]bool{}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -350,10 +350,19 @@ func (m *memStore) Secret(ctx context.Context, name string) (accounts.Secret, er
 	}
 	return m.secrets[name], nil
 }
+func (m *memStore) TokenFor(ctx context.Context, name string, _ time.Duration) (flow.Token, error) {
+	return m.Token(ctx, name)
+}
 func (m *memStore) Token(ctx context.Context, name string) (flow.Token, error) {
 	s, err := m.Secret(ctx, name)
 	return s.Token, err
 }
+
+// RefreshIfDue is Refresh: the fake keeps storage only (the due test is the store's).
+func (m *memStore) RefreshIfDue(ctx context.Context, name string) (accounts.Account, error) {
+	return m.Refresh(ctx, name)
+}
+
 func (m *memStore) Refresh(ctx context.Context, name string) (accounts.Account, error) {
 	s, err := m.Secret(ctx, name)
 	if err != nil {

@@ -36,6 +36,13 @@ type app struct {
 	now       func() time.Time
 	// open opens the account store (accounts.Open; tests put a fake here).
 	open func(accounts.Config) (store, error)
+	// environ is the environment a child of exec starts from (os.Environ,
+	// already without tokenring's secrets).
+	environ func() []string
+	// childSignal is the signal that ended exec's child (0: none): Main
+	// ends this process by it too, as a shell reports a child's death.
+	childSignal int
+	heldState
 }
 
 // store is what the commands use of *accounts.Store (a superset of
@@ -44,6 +51,8 @@ type store interface {
 	ui.Backend
 	Account(name string) (accounts.Account, error)
 	Writable(ctx context.Context) error
+	// TokenFor is Token with a minimum validity (accounts.Store.TokenFor).
+	TokenFor(ctx context.Context, name string, minValid time.Duration) (flow.Token, error)
 	Close() error
 }
 
@@ -64,6 +73,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		exchanger: exchange.New(),
 		now:       time.Now,
 		open:      openAccounts,
+		environ:   os.Environ,
 	}
 }
 
@@ -133,6 +143,7 @@ func (a *app) openStore(prompt bool) (store, config.File, error) {
 		Exchanger:     a.exchanger,
 		Now:           a.now,
 		Policy:        policy(cfg),
+		TokenWait:     cfg.Refresh.TokenWait.D(),
 		EnvPassphrase: a.env.Passphrase,
 	}
 	if prompt {

@@ -176,8 +176,8 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 	if err != nil {
 		return a.linkFailed(name, err)
 	}
-	if _, err := plan.Save(ctx, res); err != nil {
-		return fmt.Errorf("the token was issued but could not be stored: %w", err)
+	if err := a.save(ctx, plan, res); err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stderr, "Linked %s (%s): %s; %s.\n", name, res.Provider.Label(), expiryPhrase(res.Token.Expiry, a.now()), refreshPhrase(&res.Token))
 	if res.OfflineDenied() {
@@ -185,6 +185,25 @@ func (a *app) link(ctx context.Context, name string, f linkFlags) error {
 	}
 	fmt.Fprintf(a.stderr, "Get its token with: tokenring token %s\n", name)
 	return nil
+}
+
+// save stores the linked account. The code is spent and the tokens exist
+// only in this process: a failed write is tried again (a keyring that
+// hiccups, a disk that had its space taken after all) before giving up,
+// and then loudly.
+func (a *app) save(ctx context.Context, plan *link.Plan, res *link.Result) error {
+	var err error
+	for _, wait := range []time.Duration{0, 500 * time.Millisecond, 2 * time.Second} {
+		time.Sleep(wait)
+		if _, err = plan.Save(context.WithoutCancel(ctx), res); err == nil {
+			return nil
+		}
+		if errors.Is(err, accounts.ErrExists) || errors.Is(err, accounts.ErrBadName) {
+			break
+		}
+		fmt.Fprintf(a.stderr, "Storing %s failed (%s); trying again ...\n", res.Name, termtext.Clean(err.Error()))
+	}
+	return fmt.Errorf("the provider issued the tokens but they could not be stored, and they end with this process: %w", err)
 }
 
 // linkProgress says what a slow step is doing.

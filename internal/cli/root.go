@@ -27,6 +27,11 @@ Environment:
   TOKENRING_PASSPHRASE     passphrase of the file backend (else asked on the terminal)
   TOKENRING_CLIENT_SECRET  client secret for "link" (else asked, masked)
   TOKENRING_API_KEY        API key for "link", e.g. Dressipi's x-api-key (else asked)
+  TOKENRING_ACCESS_TOKEN   set by "exec" for its command
+
+Tokens for other programs (never in an argument list): "token --format
+header | curl -H @- URL", "exec NAME -- COMMAND", "git-credential", and
+"token --format k8s" for a kubeconfig exec user; see each command's --help.
 `
 
 func newRootCmd(a *app) *cobra.Command {
@@ -63,6 +68,8 @@ func newRootCmd(a *app) *cobra.Command {
 		newDemoCmd(a),
 		newLinkCmd(a),
 		newTokenCmd(a),
+		newExecCmd(a),
+		newGitCredentialCmd(a),
 		newListCmd(a),
 		newRefreshCmd(a),
 		newRemoveCmd(a),

@@ -21,7 +21,23 @@ const (
 	EnvPassphrase   = "TOKENRING_PASSPHRASE"    // the file keyring's passphrase (secret)
 	EnvClientSecret = "TOKENRING_CLIENT_SECRET" // the client secret for link (secret)
 	EnvAPIKey       = "TOKENRING_API_KEY"       // the API key for link (secret)
+	// EnvAccessToken is where `tokenring exec` puts the token for its
+	// child (unless --env names another variable): a secret.
+	EnvAccessToken = "TOKENRING_ACCESS_TOKEN"
 )
+
+// Inheritable says whether an environment variable may pass to a program
+// tokenring starts (exec's child): every variable but tokenring's own,
+// except the two that only say where things are (TOKENRING_HOME,
+// TOKENRING_KEYRING), so the child can run tokenring itself. Any other
+// TOKENRING_* may be a secret (a passphrase, an API key, the token of an
+// outer exec) and never passes.
+func Inheritable(name string) bool {
+	if len(name) < len("TOKENRING_") || !strings.EqualFold(name[:len("TOKENRING_")], "TOKENRING_") {
+		return true
+	}
+	return name == EnvHome || name == EnvKeyring
+}
 
 // Env is what tokenring reads from its environment, read once at start-up
 // (ReadEnv) and passed down from there.
@@ -49,9 +65,9 @@ func ReadEnv(getenv func(string) string) Env {
 // ScrubSecrets removes the secret variables (passphrase, client secret,
 // API key) from this process's environment once ReadEnv has them, so no
 // program tokenring starts (a browser, xclip, tmux, the child of exec)
-// inherits them.
+// inherits them (nor the token an outer `tokenring exec` gave this one).
 func ScrubSecrets() {
-	for _, k := range []string{EnvPassphrase, EnvClientSecret, EnvAPIKey} {
+	for _, k := range []string{EnvPassphrase, EnvClientSecret, EnvAPIKey, EnvAccessToken} {
 		os.Unsetenv(k)
 	}
 }

@@ -72,6 +72,9 @@ type RefreshConfig struct {
 	Fraction float64  `toml:"fraction"`
 	Min      Duration `toml:"min"`
 	Max      Duration `toml:"max"`
+	// TokenWait: how long `token` waits for an early refresh while the
+	// stored token is still valid before handing that one out (0: 5 s).
+	TokenWait Duration `toml:"token_wait"`
 }
 
 // ClipboardConfig is the [clipboard] table.

@@ -229,3 +229,15 @@ func TestSecretKey(t *testing.T) {
 		}
 	}
 }
+
+func TestInheritable(t *testing.T) {
+	for name, want := range map[string]bool{
+		"PATH": true, "HOME": true, "TOKENRING_HOME": true, "TOKENRING_KEYRING": true, "TOKENRINGX": true,
+		"TOKENRING_PASSPHRASE": false, "TOKENRING_API_KEY": false, "TOKENRING_CLIENT_SECRET": false,
+		"TOKENRING_ACCESS_TOKEN": false, "TOKENRING_ANYTHING": false, "tokenring_passphrase": false,
+	} {
+		if got := Inheritable(name); got != want {
+			t.Errorf("Inheritable(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
