@@ -77,7 +77,23 @@ func (m *Model) onCopyReady(msg copyReadyMsg) tea.Cmd {
 		return tea.Batch(m.load(""))
 	}
 	// Token may have refreshed the account first: read the accounts again
-	return tea.Batch(m.copyText(msg.text, msg.what.String()+" of "+termtext.Clean(msg.name), true), m.load(""))
+	cmd := m.copyText(msg.text, msg.what.String()+" of "+termtext.Clean(msg.name), true)
+	if a, ok := m.board.Account(msg.name); ok && a.NeedsRelink && msg.what != common.IDToken {
+		// The store hands out a still-valid token of an account whose
+		// refresh token was refused: it works, but not for long.
+		m.setWarning("Copied " + msg.what.String() + " of " + termtext.Clean(msg.name) + ": it works until " +
+			stampShort(a.AccessExpiry, m.o.Now()) + ", then " + termtext.Clean(msg.name) + " must be linked again (L)")
+	}
+	return tea.Batch(cmd, m.load(""))
+}
+
+// stampShort: "18:40" today, "Nov 30 18:40" another day.
+func stampShort(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04")
+	}
+	return t.Format("Jan 02 15:04")
 }
 
 // copyText puts text on the clipboard (OSC 52 through the terminal, and the

@@ -480,3 +480,19 @@ func TestColumnsFitNamesAndUseWideTerminals(t *testing.T) {
 		}
 	}
 }
+
+// Issue 9 item 5 in the TUI: c on an account that must be linked again
+// copies its still-valid token, with a warning that says until when.
+func TestCopyOfNeedsRelinkWarns(t *testing.T) {
+	c := newClock()
+	s := newFakeStore(c)
+	s.put(accounts.Account{Name: "dead-soon", Provider: oidcP(), AccessExpiry: t0.Add(3 * time.Hour), NeedsRelink: true},
+		flow.Token{AccessToken: "still-good", RefreshToken: "refused", Expiry: t0.Add(3 * time.Hour)})
+	p, tm := start(t, baseOptions(s, c, map[string]string{}), 100, 24)
+	waitText(t, p, "dead-soon")
+	tm.Send(press("c"))
+	v := waitText(t, p, "Copied access token of dead-soon")
+	if !strings.Contains(v, "works until") || !strings.Contains(v, "then dead-soon must be linked again") {
+		t.Fatalf("the copy does not warn:\n%s", v)
+	}
+}
