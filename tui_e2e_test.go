@@ -276,7 +276,7 @@ func TestE2EChildrenGetNoSecrets(t *testing.T) {
 	}
 	s, exitFile := startTmux(t, env, c.bin, "demo")
 	s.waitFor("alice-demo")
-	s.keys("l")
+	s.keys("n") // link an account (l opens the details)
 	s.waitFor("Which provider")
 	s.keys("Enter") // the demo provider comes first
 	s.waitFor("Account name")

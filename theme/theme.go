@@ -1,7 +1,10 @@
 // Package theme holds tokenring's palette and lipgloss styles. It adapts to
 // the terminal's background (light or dark, learnt from Bubble Tea's
-// BackgroundColorMsg) and honours NO_COLOR (https://no-color.org): with it,
-// no colour is emitted at all, and emphasis uses bold, faint and reverse only.
+// BackgroundColorMsg) and to its colours: 24-bit and 256-colour terminals
+// get the full palette (Bubble Tea's renderer rounds it to 256), a
+// 16-colour terminal (TERM=xterm without COLORTERM, the Linux console) a
+// palette of its own, and NO_COLOR (https://no-color.org) none at all:
+// emphasis then uses bold, faint and reverse only.
 package theme
 
 import (
@@ -28,7 +31,13 @@ type Palette struct {
 type Theme struct {
 	Dark    bool
 	NoColor bool
-	P       Palette
+	// Basic: the 16-colour palette (Options.Basic).
+	Basic bool
+	// ReverseSelection: the selected row is shown in reverse video (no
+	// colour, or 16 colours, where no background keeps every foreground
+	// readable) instead of on P.SelBG.
+	ReverseSelection bool
+	P                Palette
 
 	Title     lipgloss.Style // app name in the header
 	Header    lipgloss.Style // table column headings
@@ -61,9 +70,48 @@ type Theme struct {
 	FilterTag lipgloss.Style
 }
 
+// Options choose a theme.
+type Options struct {
+	Dark    bool // a dark background
+	NoColor bool // NO_COLOR: no colour at all
+	// Basic: the terminal has 16 colours (colorprofile.ANSI). The full
+	// palette rounded to 16 turns secondary text dark blue and amber red
+	// (the same red as "needs re-link"); this one uses the terminal's own
+	// named colours: bright black for secondary text, yellow for amber,
+	// cyan instead of blue.
+	Basic bool
+}
+
 // New builds the theme for a dark or light background; noColor drops all
 // colours (NO_COLOR).
-func New(dark, noColor bool) *Theme {
+func New(dark, noColor bool) *Theme { return Build(Options{Dark: dark, NoColor: noColor}) }
+
+// basic16 is the 16-colour palette: the terminal's named colours, which
+// each user's colour scheme makes readable on its own background. Grey is
+// bright black (8); "default" (nil) is the terminal's own foreground.
+func basic16(dark bool) Palette {
+	c := lipgloss.Color
+	p := Palette{
+		Accent:  c("5"), // magenta
+		Text:    nil,
+		Muted:   c("8"), // bright black: grey
+		Subtle:  c("8"),
+		OK:      c("2"),
+		Warn:    c("3"), // yellow: amber
+		Danger:  c("1"),
+		Info:    c("6"), // cyan: blue (4) is unreadable on black
+		Neutral: c("6"),
+		SelBG:   nil, // reverse video
+	}
+	if dark {
+		p.Accent, p.Danger, p.OK, p.Warn = c("13"), c("9"), c("10"), c("11")
+	}
+	return p
+}
+
+// Build builds the theme o asks for.
+func Build(o Options) *Theme {
+	dark, noColor := o.Dark, o.NoColor
 	ld := lipgloss.LightDark(dark)
 	p := Palette{
 		Accent:  ld(lipgloss.Color("#5A3FD6"), lipgloss.Color("#A48BFF")),
@@ -77,10 +125,14 @@ func New(dark, noColor bool) *Theme {
 		Neutral: ld(lipgloss.Color("#57606A"), lipgloss.Color("#8FA3B8")),
 		SelBG:   ld(lipgloss.Color("#E8E6F2"), lipgloss.Color("#33304A")), // 256 colours: 189, 237 (not navy)
 	}
-	t := &Theme{Dark: dark, NoColor: noColor, P: p}
+	if o.Basic && !noColor {
+		p = basic16(dark)
+	}
+	t := &Theme{Dark: dark, NoColor: noColor, Basic: o.Basic && !noColor, P: p}
+	t.ReverseSelection = noColor || t.Basic
 	s := lipgloss.NewStyle
 	fg := func(c color.Color) lipgloss.Style {
-		if noColor {
+		if noColor || c == nil {
 			return s()
 		}
 		return s().Foreground(c)
@@ -123,6 +175,10 @@ func New(dark, noColor bool) *Theme {
 		t.URL = s().Underline(true)
 		t.Box = s().Border(lipgloss.NormalBorder()).Padding(1, 2)
 		t.Panel = s().Border(lipgloss.NormalBorder()).Padding(0, 1)
+	} else if t.ReverseSelection {
+		t.Selected = s().Reverse(true)
+		t.Box = s().Border(lipgloss.RoundedBorder()).BorderForeground(p.Accent).Padding(1, 2)
+		t.Panel = s().Border(lipgloss.RoundedBorder()).BorderForeground(p.Subtle).Padding(0, 1)
 	} else {
 		t.Selected = s().Background(p.SelBG)
 		t.Box = s().Border(lipgloss.RoundedBorder()).BorderForeground(p.Accent).Padding(1, 2)

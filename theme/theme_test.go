@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 var sgr = regexp.MustCompile(`\x1b\[([0-9;:]*)m`)
@@ -45,5 +47,31 @@ func TestLightAndDarkDiffer(t *testing.T) {
 	}
 	if !hasColour(d.Danger.Render("x")) {
 		t.Fatal("no colour with colours allowed")
+	}
+}
+
+// The 16-colour palette is made of the terminal's named colours only (no
+// rounding), keeps amber apart from red, and never uses blue for text.
+func TestBasicPaletteUsesNamedColours(t *testing.T) {
+	for _, dark := range []bool{true, false} {
+		th := Build(Options{Dark: dark, Basic: true})
+		p := th.P
+		for name, c := range map[string]any{"accent": p.Accent, "muted": p.Muted, "ok": p.OK, "warn": p.Warn,
+			"danger": p.Danger, "info": p.Info, "neutral": p.Neutral} {
+			if _, ok := c.(ansi.BasicColor); !ok {
+				t.Errorf("dark=%v: %s is %T, not one of the 16 named colours", dark, name, c)
+			}
+		}
+		if p.Warn == p.Danger {
+			t.Errorf("dark=%v: amber and red are the same colour", dark)
+		}
+		for name, c := range map[string]any{"muted": p.Muted, "info": p.Info, "neutral": p.Neutral} {
+			if c == ansi.Blue || c == ansi.BrightBlue {
+				t.Errorf("dark=%v: %s is blue", dark, name)
+			}
+		}
+		if !th.ReverseSelection || !strings.Contains(th.Selected.Render("x"), "\x1b[7m") {
+			t.Errorf("dark=%v: the selection is not reverse video", dark)
+		}
 	}
 }

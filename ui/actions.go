@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tokenring/tokenring/accounts"
+	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 	"github.com/tokenring/tokenring/ui/detail"
@@ -36,13 +38,14 @@ func (m *Model) do(from common.Screen, act common.Action) tea.Cmd {
 	case common.Toast:
 		m.setToast(a.Text, a.Err)
 	case common.ShowHelp:
-		m.dialog = dialog.NewHelp(m.c, list.FullHelp(m.c.Keys), m.o.ClipboardClear, m.backend)
+		m.dialog = dialog.NewHelp(m.c, dialog.HelpInfo{Keys: list.FullHelp(m.c.Keys), ClipClear: m.o.ClipboardClear,
+			Backend: m.backend, TmuxClipboard: m.tmuxClip})
 	case common.OpenDetail:
 		d, cmd := detail.New(m.c, m.board, m.o.Store, a.Name)
-		m.screen = d
+		m.setScreen(d)
 		return cmd
 	case common.OpenWizard:
-		m.screen = wizard.New(m.c, m.wizardConfig())
+		m.setScreen(wizard.New(m.c, m.wizardConfig()))
 	case common.Relink:
 		acct, ok := m.board.Account(a.Name)
 		if !ok {
@@ -50,10 +53,10 @@ func (m *Model) do(from common.Screen, act common.Action) tea.Cmd {
 		}
 		m.closeScreen()
 		w, cmd := wizard.NewRelink(m.c, m.wizardConfig(), acct)
-		m.screen = w
+		m.setScreen(w)
 		return cmd
 	case common.Linked:
-		m.closeScreen()
+		// the wizard stays on its Done step until the user goes back
 		if a.Relinked {
 			m.sched.Forget(a.Name)
 		}
@@ -64,6 +67,16 @@ func (m *Model) do(from common.Screen, act common.Action) tea.Cmd {
 		}
 		return m.load(a.Name)
 	case common.Refresh:
+		if acct, ok := m.board.Account(a.Name); ok && !renewable(acct) {
+			// Nothing to send: the CLI's refresh exits 8 here. The status stays.
+			name := termtext.Clean(a.Name)
+			if acct.AccessExpiry.IsZero() {
+				m.setToast(name+" does not expire, nothing to refresh", false)
+			} else {
+				m.setToast(name+" has no refresh token: link it again (L) when its token expires", false)
+			}
+			return nil
+		}
 		return m.startRefresh(a.Name)
 	case common.Copy:
 		return m.copyToken(a.Name, a.What)
@@ -95,7 +108,7 @@ func (m *Model) do(from common.Screen, act common.Action) tea.Cmd {
 
 func (m *Model) wizardConfig() wizard.Config {
 	return wizard.Config{Exchanger: m.o.Exchanger, Store: m.o.Store, Providers: m.o.Providers,
-		Now: m.o.Now, OpenURL: m.o.OpenURL}
+		Now: m.o.Now, OpenURL: m.o.OpenURL, EnvSecrets: m.o.Secrets}
 }
 
 // close closes the dialog or screen s (the list stays).
@@ -117,7 +130,22 @@ func (m *Model) closeScreen() {
 	if c, ok := m.screen.(common.Closing); ok {
 		c.Close()
 	}
-	m.screen = m.list
+	m.setScreen(m.list)
+}
+
+// setScreen shows s. The toast belongs to the screen it was said on: it
+// does not follow to the next one (a toast for the new screen is set after).
+func (m *Model) setScreen(s common.Screen) {
+	if s != m.screen {
+		m.toast, m.toastUntil = "", time.Time{}
+	}
+	m.screen = s
+}
+
+// renewable: a refresh can get a new token (a refresh token, or an
+// application that asks again with its client credentials).
+func renewable(a accounts.Account) bool {
+	return a.HasRefresh || a.Provider.Grant == flow.GrantClientCredentials
 }
 
 // ---- unlock -----------------------------------------------------------------
@@ -138,11 +166,17 @@ func (m *Model) onUnlockDone(msg unlockDoneMsg) tea.Cmd {
 		}
 		return nil
 	}
+	chose := m.backend.New
 	if open {
+		chose = chose || u.Chose()
 		m.dialog = nil
 	}
 	m.sched.Resume()
-	m.setToast("Keyring unlocked", false)
+	if chose {
+		m.setToast("Passphrase set: the keyring is ready", false)
+	} else {
+		m.setToast("Keyring unlocked", false)
+	}
 	retry := m.afterUnlock
 	m.afterUnlock = nil
 	cmds := []tea.Cmd{m.load("")}
@@ -165,9 +199,9 @@ func (m *Model) startRemove(name string) tea.Cmd {
 func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
 	if msg.err != nil && errors.Is(msg.err, accounts.ErrRevokeFailed) {
 		// removed here; only the revocation at the provider failed
-		m.setToast(termtext.Clean(msg.err.Error()), true)
 		m.sched.ClearErr(msg.name)
 		m.closeDetail()
+		m.setToast(termtext.Clean(msg.err.Error()), true)
 		return m.load("")
 	}
 	if msg.err != nil {
@@ -177,9 +211,9 @@ func (m *Model) onRemoveDone(msg removeDoneMsg) tea.Cmd {
 		m.setToast("Remove failed: "+termtext.Clean(msg.err.Error()), true)
 		return m.load("")
 	}
-	m.setToast("Removed "+termtext.Clean(msg.name), false)
 	m.sched.ClearErr(msg.name)
 	m.closeDetail()
+	m.setToast("Removed "+termtext.Clean(msg.name), false)
 	return m.load("")
 }
 

@@ -72,8 +72,8 @@ func TestCopyAccessTokenOSC52AndNative(t *testing.T) {
 		teatest.WithDuration(5*time.Second))
 	waitView(t, p, "native clipboard", func(string) bool { s, _ := clip.get(); return s == "dr-access" })
 
-	// h copies the header the provider expects: Dressipi's x-dressipi-jwt
-	tm.Send(press("h"))
+	// C copies the header the provider expects: Dressipi's x-dressipi-jwt
+	tm.Send(press("C"))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, osc52Plain("x-dressipi-jwt: dr-access")) },
 		teatest.WithDuration(5*time.Second))
 
@@ -93,7 +93,7 @@ func TestCopyInTmuxSendsPlainAndPassthrough(t *testing.T) {
 	p, tm := start(t, o, 80, 24)
 	waitText(t, p, "warhorn-me")
 	selectRow(t, p, tm, "warhorn-me")
-	tm.Send(press("h"))
+	tm.Send(press("C"))
 	want := "Authorization: Bearer wh-token-0123456789"
 	seq := osc52Plain(want)
 	wrapped := append(append([]byte("\x1bPtmux;\x1b"), seq...), "\x1b\\"...)
@@ -265,12 +265,14 @@ func TestHelpScreen(t *testing.T) {
 	waitText(t, p, "warhorn-me")
 	tm.Send(press("?"))
 	v := waitText(t, p, "copy ID token")
-	for _, want := range []string{"copy as HTTP header", "unlock keyring", "set-clipboard on"} {
+	for _, want := range []string{"copy as HTTP header", "unlock keyring", "Clipboard"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("help lacks %q:\n%s", want, v)
 		}
 	}
 	golden.RequireEqual(t, []byte(v))
+	tm.Send(press("G")) // it scrolls to the rest
+	waitText(t, p, "Keyring")
 	tm.Send(press("x"))
 	waitText(t, p, "NAME")
 }

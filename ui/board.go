@@ -109,6 +109,7 @@ func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 	m.c.Now = m.o.Now()
 	m.backend = msg.backend
 	m.agent, m.agentOK = msg.agent, msg.agentOK
+	m.c.Keyring = msg.backend
 	if u, ok := m.dialog.(*dialog.Unlock); ok {
 		u.SetBackend(msg.backend)
 	}

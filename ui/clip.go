@@ -32,8 +32,7 @@ type clipper struct {
 // is sent. Elsewhere, the plain sequence.
 func (c clipper) osc52(text string) string { return c.wrap(osc52.New(text)) }
 
-// osc52Clear asks the terminal to clear its clipboard. (tmux keeps earlier
-// paste buffers of its own; the terminal's clipboard is cleared.)
+// osc52Clear asks the terminal to clear its clipboard.
 func (c clipper) osc52Clear() string { return c.wrap(osc52.Clear()) }
 
 // wrap sends s the way the multiplexer around us passes it on (see osc52).
@@ -47,6 +46,12 @@ func (c clipper) wrap(s osc52.Sequence) string {
 	return s.String()
 }
 
+// verifies says whether tokenring can know what a clear did: the native
+// clipboard is the clipboard of the terminal the user sits at (a local
+// session), and tokenring can read it back. Over SSH, or with no native
+// clipboard, the clear is an OSC 52 to a terminal it cannot read.
+func (c clipper) verifies() bool { return c.native != nil && !c.env.Remote() }
+
 const clipTimeout = 3 * time.Second
 
 func (c clipper) writeNative(parent context.Context, text string) tea.Cmd {
@@ -59,45 +64,106 @@ func (c clipper) writeNative(parent context.Context, text string) tea.Cmd {
 	}
 }
 
-// clearTmux deletes the tmux paste buffers that hold exactly what was
-// copied (tmux keeps them even after the terminal's clipboard is cleared).
-// Only buffer names go on tmux's command line, never their content.
-func (c clipper) clearTmux(parent context.Context, h [32]byte) tea.Cmd {
-	if !c.env.Tmux() {
-		return nil
-	}
+// clearResult is what one clear did.
+type clearResult struct {
+	nativeCleared bool  // the native clipboard held a secret and was emptied
+	nativeOther   bool  // it held something else (copied since): left alone
+	nativeErr     error // it could not be read or written
+	tmuxDeleted   int   // tmux paste buffers holding a secret, deleted
+	tmuxErr       error
+}
+
+// clear clears every secret in hashes: the native clipboard if it still
+// holds one of them (never what the user copied since), and every tmux
+// paste buffer holding one (tmux keeps them after the terminal's clipboard
+// is cleared). Only buffer names go on tmux's command line, never content.
+func (c clipper) clear(parent context.Context, hashes map[[32]byte]bool) tea.Cmd {
+	nc, inTmux, sock := c.native, c.env.Tmux(), tmuxSocket(c.env)
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(parent, clipTimeout)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "tmux", "list-buffers", "-F", "#{buffer_name}").Output()
-		if err != nil {
-			return clipClearedMsg{}
-		}
-		for _, name := range strings.Fields(string(out)) {
-			b, err := exec.CommandContext(ctx, "tmux", "show-buffer", "-b", name).Output()
-			if err == nil && hashText(string(b)) == h {
-				_ = exec.CommandContext(ctx, "tmux", "delete-buffer", "-b", name).Run()
+		var r clearResult
+		if nc != nil {
+			type res struct{ cleared, other bool }
+			done := make(chan res, 1)
+			r.nativeErr = withDeadline(parent, clipTimeout, func() error {
+				cur, err := nc.ReadAll()
+				var x res
+				switch {
+				case err != nil:
+				case cur == "":
+				case hashes[hashText(cur)]:
+					if err = nc.WriteAll(""); err == nil {
+						x.cleared = true
+					}
+				default:
+					x.other = true
+				}
+				done <- x
+				return err
+			})
+			if r.nativeErr == nil {
+				x := <-done
+				r.nativeCleared, r.nativeOther = x.cleared, x.other
 			}
 		}
-		return clipClearedMsg{}
+		if inTmux {
+			r.tmuxDeleted, r.tmuxErr = clearTmux(parent, sock, hashes)
+		}
+		return clipClearedMsg{r}
 	}
 }
 
-// clearNative empties the native clipboard if it still holds what was copied.
-func (c clipper) clearNative(parent context.Context, h [32]byte) tea.Cmd {
-	if c.native == nil {
+// tmuxSocket is the socket of the tmux server we run in ($TMUX is
+// "socket,pid,session"); "" lets tmux find it.
+func tmuxSocket(env common.Env) string {
+	t := env.Get("TMUX")
+	if i := strings.IndexByte(t, ','); i > 0 {
+		return t[:i]
+	}
+	return ""
+}
+
+func tmuxCmd(ctx context.Context, sock string, args ...string) *exec.Cmd {
+	if sock != "" {
+		args = append([]string{"-S", sock}, args...)
+	}
+	return exec.CommandContext(ctx, "tmux", args...)
+}
+
+// clearTmux deletes the tmux paste buffers whose content is one of hashes.
+func clearTmux(parent context.Context, sock string, hashes map[[32]byte]bool) (int, error) {
+	ctx, cancel := context.WithTimeout(parent, clipTimeout)
+	defer cancel()
+	out, err := tmuxCmd(ctx, sock, "list-buffers", "-F", "#{buffer_name}").Output()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, name := range strings.Fields(string(out)) {
+		b, err := tmuxCmd(ctx, sock, "show-buffer", "-b", name).Output()
+		if err == nil && hashes[hashText(string(b))] {
+			if tmuxCmd(ctx, sock, "delete-buffer", "-b", name).Run() == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// tmuxClipboard asks tmux for its set-clipboard option (the help's tip
+// shows only when tmux would drop a copy).
+func tmuxClipboard(parent context.Context, env common.Env) tea.Cmd {
+	if !env.Tmux() {
 		return nil
 	}
-	nc := c.native
+	sock := tmuxSocket(env)
 	return func() tea.Msg {
-		_ = withDeadline(parent, clipTimeout, func() error {
-			cur, err := nc.ReadAll()
-			if err != nil || hashText(cur) != h {
-				return err
-			}
-			return nc.WriteAll("")
-		})
-		return clipClearedMsg{}
+		ctx, cancel := context.WithTimeout(parent, clipTimeout)
+		defer cancel()
+		out, err := tmuxCmd(ctx, sock, "show-options", "-s", "-v", "set-clipboard").Output()
+		if err != nil {
+			return tmuxClipMsg{}
+		}
+		return tmuxClipMsg{value: strings.TrimSpace(string(out))}
 	}
 }
 

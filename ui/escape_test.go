@@ -133,7 +133,9 @@ func TestRowRefreshErrorIsCleaned(t *testing.T) {
 	settle(t, m, tea.WindowSizeMsg{Width: 200, Height: 24})
 	settle(t, m, loadedFromStore(t, st))
 	settle(t, m, press("r"))
-	assertClean(t, m, "shop: refresh: x evil end")
+	assertClean(t, m, "shop: refresh") // the row says the gist,
+	settle(t, m, press("enter"))
+	assertClean(t, m, "refresh: x evil end") // the detail view all of it
 }
 
 // wizardTo opens the wizard on the one configured provider p, fills the
@@ -155,7 +157,7 @@ func wizardTo(t *testing.T, ex flow.Exchanger, p flow.Provider, secret string, o
 	m := New(o)
 	settle(t, m, tea.WindowSizeMsg{Width: 200, Height: 30})
 	settle(t, m, loadedFromStore(t, o.Store))
-	for _, k := range []string{"l", "1", "n", "a", "m", "e", "tab"} {
+	for _, k := range []string{"n", "1", "n", "a", "m", "e", "tab"} {
 		settle(t, m, press(k))
 	}
 	for _, r := range secret {
@@ -181,6 +183,7 @@ func TestWizardProviderErrorIsCleaned(t *testing.T) {
 			t.Fatal(err)
 		}
 		settle(t, m, tea.PasteMsg{Content: "https://app.example/cb?code=abc&state=" + u.Query().Get("state")})
+		settle(t, m, press("enter"))
 		assertClean(t, m, "Warhorn refused: badx evil end — descx evil end")
 	})
 	t.Run("plain error", func(t *testing.T) {
@@ -197,6 +200,7 @@ func TestWizardPasteErrorsAreCleaned(t *testing.T) {
 	t.Run("the pasted text", func(t *testing.T) {
 		m, _ := wizardTo(t, rawExchanger{}, warhornAt("https://app.example/cb"), "s", nil)
 		settle(t, m, tea.PasteMsg{Content: hostile})
+		settle(t, m, press("enter"))
 		assertClean(t, m, "is not an authorization code")
 		assertClean(t, m, "› x evil end")
 	})

@@ -49,7 +49,8 @@ type fakeStore struct {
 	accts      map[string]accounts.Account
 	secrets    map[string]accounts.Secret
 	locked     bool
-	isNew      bool // no passphrase yet: the first Unlock sets it
+	reason     string // BackendInfo.Reason ("" : "test")
+	isNew      bool   // no passphrase yet: the first Unlock sets it
 	passphrase string
 	refreshErr map[string]error
 	revokeErr  error
@@ -78,7 +79,11 @@ func (s *fakeStore) put(a accounts.Account, tok flow.Token) {
 func (s *fakeStore) Backend() accounts.BackendInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return accounts.BackendInfo{Name: "file", Reason: "test", Locked: s.locked, New: s.isNew, Path: "/tmp/keyring-test"}
+	reason := s.reason
+	if reason == "" {
+		reason = "test"
+	}
+	return accounts.BackendInfo{Name: "file", Reason: reason, Locked: s.locked, New: s.isNew, Path: "/tmp/keyring-test"}
 }
 
 func (s *fakeStore) Accounts() ([]accounts.Account, error) {
@@ -368,6 +373,12 @@ func press(s string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "up":
 		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
 	case "backspace":
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	case "ctrl+r":

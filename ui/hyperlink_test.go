@@ -130,7 +130,7 @@ func TestDeviceVerificationURLIsAHyperlink(t *testing.T) {
 	t.Cleanup(srv.Close)
 	p, tm := start(t, w.o, 80, 24)
 	waitText(t, p, "No accounts yet")
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	waitText(t, p, "Which provider")
 	tm.Send(press("5"))
 	waitText(t, p, "Issuer *")

@@ -94,7 +94,7 @@ func TestListCountdownTicks(t *testing.T) {
 	waitText(t, p, "expires in 4m 11s")
 	c.Advance(44 * time.Second)
 	tm.Send(tickMsg{})
-	v := waitText(t, p, "expired 12:00")
+	v := waitText(t, p, "expired now")
 	if !strings.Contains(v, "expires in 3m 27s") {
 		t.Fatalf("dressipi countdown not advanced:\n%s", v)
 	}
@@ -105,7 +105,7 @@ func TestListEmptyState(t *testing.T) {
 	p, tm := start(t, o, 80, 24)
 	waitText(t, p, "No accounts yet")
 	v := finalView(t, tm)
-	for _, want := range []string{"Press l to link", "tokenring demo"} {
+	for _, want := range []string{"Press n to link", "tokenring demo"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("empty state lacks %q:\n%s", want, v)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/internal/termtext"
@@ -48,10 +49,11 @@ type Model struct {
 	toastWarn  bool // it worked, with a caveat
 	toastUntil time.Time
 
-	// clipboard clearing
-	clipUntil time.Time
-	clipHash  [32]byte
-	clipWhat  string
+	// clipboard clearing: every secret copied since the last clear, by hash
+	clipUntil  time.Time
+	clipHashes map[[32]byte]bool
+	// tmuxClip is tmux's set-clipboard option, as tmux answered ("" unknown)
+	tmuxClip string
 
 	quitting bool
 	// demoRequested: the user pressed D on the empty state (OfferDemo).
@@ -118,7 +120,9 @@ type copyReadyMsg struct {
 
 type nativeClipMsg struct{ err error }
 
-type clipClearedMsg struct{}
+type clipClearedMsg struct{ r clearResult }
+
+type tmuxClipMsg struct{ value string }
 
 type removeDoneMsg struct {
 	name string
@@ -129,7 +133,7 @@ type unlockDoneMsg struct{ err error }
 
 // Init asks the terminal for its background colour and loads the accounts.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.load(""))
+	return tea.Batch(tea.RequestBackgroundColor, m.load(""), tmuxClipboard(m.c.Context(), m.c.Env))
 }
 
 // Update handles one message. It never blocks: I/O runs in the Cmds it returns.
@@ -150,6 +154,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		if d := msg.IsDark(); d != m.dark {
 			m.dark = d
+			m.applyTheme()
+		}
+		return nil
+	case tea.ColorProfileMsg:
+		// 16 colours get a palette of their own; 256 and 24-bit the full
+		// one (the renderer rounds it to 256).
+		if basic := msg.Profile == colorprofile.ANSI; basic != m.c.Theme.Basic {
+			m.c.SetBasicColours(basic)
 			m.applyTheme()
 		}
 		return nil
@@ -174,6 +186,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case clipClearedMsg:
+		return m.onClipCleared(msg.r)
+	case tmuxClipMsg:
+		m.tmuxClip = msg.value
 		return nil
 	case removeDoneMsg:
 		return m.onRemoveDone(msg)

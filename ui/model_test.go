@@ -94,7 +94,7 @@ func TestResizeKeepsTheViewInBounds(t *testing.T) {
 				m.Update(press("enter"))
 			case "wizard":
 				m.Update(press("esc"))
-				m.Update(press("l"))
+				m.Update(press("n"))
 			}
 			lines := strings.Split(m.View().Content, "\n")
 			if len(lines) != sz[1] {
@@ -162,10 +162,9 @@ func TestClearTmuxBuffers(t *testing.T) {
 	t.Cleanup(func() { _ = exec.Command("tmux", "-S", sock, "kill-server").Run() })
 	tm("set-buffer", "-b", "secret", "tok-123")
 	tm("set-buffer", "-b", "other", "keep me")
-	t.Setenv("TMUX", sock+",1,0") // the tmux the child processes talk to
-	c := clipper{env: common.NewEnv(func(k string) string { return map[string]string{"TMUX": sock + ",1,0"}[k] })}
-	if msg := c.clearTmux(context.Background(), hashText("tok-123"))(); msg == nil {
-		t.Fatal("no message")
+	env := common.NewEnv(func(k string) string { return map[string]string{"TMUX": sock + ",1,0"}[k] })
+	if n, err := clearTmux(context.Background(), tmuxSocket(env), map[[32]byte]bool{hashText("tok-123"): true}); n != 1 || err != nil {
+		t.Fatalf("deleted %d buffers: %v", n, err)
 	}
 	bufs := tm("list-buffers", "-F", "#{buffer_name}")
 	if strings.Contains(bufs, "secret") || !strings.Contains(bufs, "other") {

@@ -27,7 +27,7 @@ func TestWizardWarnsWhenOfflineAccessWasNotGranted(t *testing.T) {
 		w.o.Providers = []flow.Provider{p}
 		pr, tm := start(t, w.o, 100, 24)
 		waitText(t, pr, "No accounts yet")
-		tm.Send(press("l"))
+		tm.Send(press("n"))
 		tm.Send(press("1"))
 		waitText(t, pr, "Account name *")
 		tm.Type("corp")
@@ -38,6 +38,7 @@ func TestWizardWarnsWhenOfflineAccessWasNotGranted(t *testing.T) {
 			t.Fatal(err)
 		}
 		tm.Send(tea.PasteMsg{Content: page})
+		tm.Send(press("enter")) // a paste fills the box; enter submits
 		v := waitText(t, pr, "Linked corp")
 		if warned := strings.Contains(v, "without a refresh token: offline access was not granted"); warned == consent {
 			t.Fatalf("consent %v: warned %v:\n%s", consent, warned, v)

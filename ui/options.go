@@ -17,17 +17,20 @@
 // failures are put on top of the policy's status. Adding a screen: a
 // package with a common.Screen, and one case in actions.go that opens it.
 //
-// Keys. List: ↑/↓ (k/j), pgup/pgdn, g/G first/last, enter details,
-// c copy the access token, i copy the ID token, h copy the HTTP header the
-// provider expects, r refresh now, l link an account, L link the selected
-// account again, d/x remove (asks; revokes where the provider can), / filter
-// (enter keeps it, esc clears), u unlock the file keyring, ? all keys,
-// q quit. Details: v reveal/hide tokens, c/i/h copy, r refresh, L link again,
-// d remove, esc back. Wizard: 1-9 or ↑/↓ + enter pick a provider; tab /
-// shift+tab between fields, enter continues; on the authorization step paste
-// (bracketed paste submits at once) or type and press enter, ctrl+y copies the
-// URL, ctrl+o opens the browser, ctrl+r starts over with a new request; after a
-// failure enter starts over, e edits the details; esc goes back.
+// Keys (README.md's "### Keys" lists the same; common.NewKeyMap says why
+// they are these). List: ↑/↓ (k/j), pgup/pgdn, g/G first/last, enter (l,
+// →) details, c (y) copy the access token, i copy the ID token, C copy the
+// HTTP header the provider expects, r refresh now (a token that does not
+// expire: nothing to refresh), n (a) link an account, L link the selected
+// account again, d/x remove (asks: only y removes), / filter (enter keeps
+// it, esc clears), u unlock the file keyring, ? all keys, q quit. Details:
+// esc (h, ←) back, v reveal/hide tokens, c/i/C copy, r refresh, L link
+// again, d remove. Wizard: 1-9 or ↑/↓ + enter pick a provider; tab /
+// shift+tab between fields, enter continues; on the authorization step
+// paste (or type) and press enter, ctrl+y copies the URL, ctrl+o opens the
+// browser (a local desktop only), ctrl+r starts over with a new request;
+// after a failure enter starts over, e edits the details; esc goes back;
+// the Done step goes back to the list with enter.
 //
 // The UI never does I/O in Update: every keyring, network, clipboard and
 // browser call runs in a tea.Cmd with a deadline (common.Common.IO) and
@@ -136,6 +139,12 @@ type Options struct {
 	// Light makes the first frames assume a light background until the
 	// terminal answers the background-colour query (default: dark).
 	Light bool
+	// Secrets are the secrets the user gave in the environment
+	// (TOKENRING_CLIENT_SECRET, TOKENRING_API_KEY). The CLI reads them once
+	// into internal/config.Env and takes them out of the process
+	// environment, so they reach the UI only here (never through Getenv):
+	// the wizard uses them when their field is left empty.
+	Secrets flow.Secrets
 }
 
 // Clipboard is a native clipboard.

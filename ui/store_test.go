@@ -47,7 +47,7 @@ func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 	// passphrase twice, before the authorization URL is shown (a code is
 	// never spent on an account that could not be stored)
 	waitText(t, p, "No accounts yet")
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	waitText(t, p, "Which provider is the account with?")
 	tm.Send(press("1"))
 	waitText(t, p, "Account name *")
@@ -72,7 +72,9 @@ func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: landed})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	waitText(t, p, "Linked work-warhorn")
+	tm.Send(press("enter")) // back from the Done step
 	waitText(t, p, "▸ work-warhorn")
 
 	// 2. copy its token: OSC 52 carries exactly the stored access token
@@ -88,7 +90,7 @@ func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 		teatest.WithDuration(5*time.Second))
 
 	// 3. link Dressipi (config provider with base URL and client id): only name and API key are asked
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	waitText(t, p, "Which provider")
 	tm.Send(press("2"))
 	v := waitText(t, p, "API key *")
@@ -104,7 +106,9 @@ func TestRealStoreLinkUnlockCopyRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: text})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	waitText(t, p, "Linked shop")
+	tm.Send(press("enter")) // back from the Done step
 	v = waitText(t, p, "▸ shop")
 	if !strings.Contains(v, "expires in 9m 5") && !strings.Contains(v, "expires in 10m 00s") {
 		t.Fatalf("no countdown for shop:\n%s", v)

@@ -76,6 +76,8 @@ func (m *Model) headerView() string {
 		switch {
 		case m.agentOK && m.agent.Unlocked:
 			right += " · " + agentUntil(m.agent.Until)
+		case m.backend.New:
+			right += " (new)" // no passphrase yet: not "locked"
 		case m.backend.Locked:
 			right += " (locked)"
 		}
@@ -115,7 +117,7 @@ func (m *Model) footerView() string {
 		}
 		toast = st.Render(common.Cut(prefix+m.toast, w))
 	}
-	return info + "\n" + toast + "\n " + m.c.Help.ShortHelpView(m.top().ShortHelp())
+	return info + "\n" + toast + "\n " + m.c.ShortHelpView(m.top().ShortHelp(), w-1)
 }
 
 // infoLine: the paused background refresh on every screen, else on the
@@ -123,6 +125,9 @@ func (m *Model) footerView() string {
 // agent noticed in the last hour.
 func (m *Model) infoLine(onList bool) (string, bool) {
 	if m.sched.Paused() {
+		if m.backend.New {
+			return "The keyring has no passphrase yet: background refresh waits. Press u to choose one.", true
+		}
 		return "Keyring locked: background refresh is paused. Press u to unlock.", true
 	}
 	if !onList {

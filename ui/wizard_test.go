@@ -73,7 +73,7 @@ func warhornServer(t *testing.T) (*localoauth.Server, flow.Provider) {
 func startWarhornLink(t *testing.T, w *wizEnv, p *probe, tm *teatest.TestModel) string {
 	t.Helper()
 	waitText(t, p, "No accounts yet")
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	waitText(t, p, "Which provider is the account with?")
 	tm.Send(press("1")) // configured providers come first
 	waitText(t, p, "Account name *")
@@ -102,7 +102,9 @@ func TestWizardWarhornSuccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: landed})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	waitText(t, p, "Linked work-warhorn")
+	tm.Send(press("enter")) // back from the Done step
 	v = waitText(t, p, "▸ work-warhorn")
 	if !strings.Contains(v, "∞ no expiry") {
 		t.Fatalf("a Warhorn token does not expire:\n%s", v)
@@ -153,6 +155,7 @@ func TestWizardWrongStateThenRightOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: landed1})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	waitText(t, p, "different authorization attempt")
 	if n := srv.Count("/oauth/token"); n != 0 {
 		t.Fatalf("a code from another attempt was sent (%d token requests)", n)
@@ -162,6 +165,7 @@ func TestWizardWrongStateThenRightOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: landed2})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	waitText(t, p, "Linked work-warhorn")
 }
 
@@ -178,6 +182,7 @@ func TestWizardProviderErrorThenStartOver(t *testing.T) {
 	srv.SetFail(localoauth.Failure{Status: 400, ContentType: "application/json",
 		Body: `{"error":"invalid_grant","error_description":"The authorization code has expired"}`})
 	tm.Send(tea.PasteMsg{Content: landed})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	v := waitText(t, p, "Linking failed")
 	for _, want := range []string{"refused: invalid_grant", "The authorization code has expired", "Start over to get a new one", "start over with a new authorization"} {
 		if !strings.Contains(strings.Join(strings.Fields(v), " "), want) {
@@ -187,6 +192,7 @@ func TestWizardProviderErrorThenStartOver(t *testing.T) {
 	golden.RequireEqual(t, []byte(v))
 	// pasting the same address again does nothing: the attempt is over
 	tm.Send(tea.PasteMsg{Content: landed})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	p.sync(t, tm)
 	if n := srv.Count("/oauth/token"); n != 1 {
 		t.Fatalf("token requests = %d, want exactly 1 (never re-send a code)", n)
@@ -201,6 +207,7 @@ func TestWizardProviderErrorThenStartOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: landed2})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	waitText(t, p, "Linked work-warhorn")
 	codes := map[string]bool{}
 	for _, r := range srv.Requests() {
@@ -243,6 +250,7 @@ func TestWizardNotACode(t *testing.T) {
 	p, tm := start(t, w.o, 80, 24)
 	startWarhornLink(t, w, p, tm)
 	tm.Send(tea.PasteMsg{Content: "hello there general kenobi"})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	waitText(t, p, "not an authorization code")
 	waitText(t, p, "Paste the code")
 }
@@ -253,7 +261,7 @@ func TestWizardDressipiOOB(t *testing.T) {
 	t.Cleanup(srv.Close)
 	p, tm := start(t, w.o, 80, 24)
 	waitText(t, p, "No accounts yet")
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	waitText(t, p, "Which provider")
 	tm.Send(press("3"))
 	waitText(t, p, "API base URL *")
@@ -276,10 +284,13 @@ func TestWizardDressipiOOB(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: text})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	// the toast comes first, the list with the new account when the index is read again
 	v = waitView(t, p, "the linked account in the list", func(v string) bool {
-		return strings.Contains(v, "Linked shop") && strings.Contains(v, "expires in")
+		return strings.Contains(v, "Linked shop") && strings.Contains(v, "shop is linked")
 	})
+	tm.Send(press("enter")) // back from the Done step: the list, with the new account
+	v = waitText(t, p, "▸ shop")
 	if !strings.Contains(v, "expires in 10m 00s") && !strings.Contains(v, "expires in 9m 5") {
 		t.Fatalf("no countdown for the new token:\n%s", v)
 	}
@@ -292,7 +303,7 @@ func TestWizardLoopbackCapture(t *testing.T) {
 	t.Cleanup(srv.Close)
 	p, tm := start(t, w.o, 80, 24)
 	waitText(t, p, "No accounts yet")
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	waitText(t, p, "Which provider")
 	tm.Send(press("4"))
 	waitText(t, p, "Issuer *")
@@ -322,8 +333,10 @@ func TestWizardLoopbackCapture(t *testing.T) {
 	resp.Body.Close()
 	// the toast comes first, the list with the new account when the index is read again
 	v := waitView(t, p, "the linked account in the list", func(v string) bool {
-		return strings.Contains(v, "Linked oidc") && strings.Contains(v, "expires in")
+		return strings.Contains(v, "Linked oidc") && strings.Contains(v, "oidc is linked")
 	})
+	tm.Send(press("enter")) // back from the Done step: the list, with the new account
+	v = waitText(t, p, "▸ oidc")
 	if !strings.Contains(v, "expires in 59m 5") && !strings.Contains(v, "expires in 1h 00m") {
 		t.Fatalf("view:\n%s", v)
 	}
@@ -337,7 +350,7 @@ func TestWizardDeviceFlow(t *testing.T) {
 	t.Cleanup(srv.Close)
 	p, tm := start(t, w.o, 80, 24)
 	waitText(t, p, "No accounts yet")
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	waitText(t, p, "Which provider")
 	tm.Send(press("5"))
 	waitText(t, p, "Issuer *")
@@ -381,7 +394,7 @@ func TestWizardClientCredentials(t *testing.T) {
 	w.o.Providers = []flow.Provider{prov}
 	p, tm := start(t, w.o, 80, 24)
 	waitText(t, p, "No accounts yet")
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	tm.Send(press("1"))
 	waitText(t, p, "Client secret *")
 	tm.Type("app")
@@ -402,7 +415,7 @@ func TestWizardValidation(t *testing.T) {
 	w.o.Providers = []flow.Provider{prov}
 	p, tm := start(t, w.o, 80, 24)
 	waitText(t, p, "No accounts yet")
-	tm.Send(press("l"))
+	tm.Send(press("n"))
 	goldenAs(t, "pick", waitText(t, p, "Which provider is the account with?"))
 	tm.Send(press("1"))
 	waitText(t, p, "Account name *")
@@ -425,7 +438,7 @@ func TestWizardRelink(t *testing.T) {
 	w.store.put(accounts.Account{Name: "work-warhorn", Provider: prov, NeedsRelink: true,
 		LastError: "refresh failed: invalid_grant"}, flow.Token{AccessToken: "dead"})
 	p, tm := start(t, w.o, 80, 24)
-	waitText(t, p, "must be linked again: press L")
+	waitText(t, p, "invalid_grant. Press L to link it again")
 	tm.Send(press("L"))
 	v := waitText(t, p, "Link work-warhorn again")
 	if !strings.Contains(v, "work-warhorn") {
@@ -439,7 +452,9 @@ func TestWizardRelink(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.Send(tea.PasteMsg{Content: landed})
+	tm.Send(press("enter")) // a paste fills the box; enter submits
 	waitText(t, p, "Linked work-warhorn")
+	tm.Send(press("enter")) // back from the Done step
 	v = waitText(t, p, "∞ no expiry")
 	if strings.Contains(v, "needs re-link") {
 		t.Fatalf("still needs re-linking:\n%s", v)

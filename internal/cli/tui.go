@@ -50,7 +50,14 @@ func (a *app) runOwnTUI(ctx context.Context) error {
 		Now:            a.now,
 		ClipboardClear: cfg.ClipboardClear(),
 		OfferDemo:      true,
+		Secrets:        a.envSecrets(),
 	})
+}
+
+// envSecrets are the secrets of the environment, read once at start-up
+// (config.Env): the wizard takes them when their field is left empty.
+func (a *app) envSecrets() flow.Secrets {
+	return flow.Secrets{ClientSecret: a.env.ClientSecret, APIKey: a.env.APIKey}
 }
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -105,6 +112,7 @@ func (a *app) demo(ctx context.Context, listOnly bool) error {
 		Providers: []flow.Provider{d.Provider},
 		Now:       a.now,
 		Demo:      true,
+		Secrets:   a.envSecrets(),
 	})
 	fmt.Fprintln(a.stderr, "Demo over: its provider is stopped and its keyring deleted.")
 	return err

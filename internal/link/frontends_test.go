@@ -513,7 +513,7 @@ func linkTUI(r *run) string {
 		}
 	}
 	w.wait(t, "the list", func(v string) bool { return strings.Contains(v, "keyring: file") })
-	key("l")
+	key("n") // link an account
 	w.wait(t, "the provider picker", func(v string) bool { return strings.Contains(v, "Which provider") })
 	key("1") // the config.toml provider
 	w.wait(t, "the form", func(v string) bool { return strings.Contains(v, "Account name *") })
@@ -537,7 +537,10 @@ func linkTUI(r *run) string {
 			authURL = ""
 		}
 		d := c.user(t, r.srv, authURL)
-		deliver(d, func(s string) { tm.Send(tea.PasteMsg{Content: s}) })
+		deliver(d, func(s string) {
+			tm.Send(tea.PasteMsg{Content: s}) // the paste fills the box,
+			key("enter")                      // enter submits it
+		})
 	}
 	var got outcome
 	w.wait(t, "the end of the link", func(v string) bool {

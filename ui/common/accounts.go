@@ -48,7 +48,9 @@ func (c *Common) Badge(s accounts.Status) (string, lipgloss.Style) {
 }
 
 // ExpiryText is the live countdown of an account: amber inside the refresh
-// window or under five minutes, red under one.
+// window or under five minutes, red under one — and red all along when the
+// account must be linked again (nothing will refresh it). An expired token
+// says when with its day ("expired 2h ago", "expired Nov 16").
 func (c *Common) ExpiryText(a accounts.Account, st accounts.Status) (string, lipgloss.Style) {
 	th := c.Theme
 	if a.AccessExpiry.IsZero() {
@@ -56,11 +58,11 @@ func (c *Common) ExpiryText(a accounts.Account, st accounts.Status) (string, lip
 	}
 	left := UntilWhole(a.AccessExpiry, c.Now)
 	if left <= 0 {
-		return "expired " + Clock(a.AccessExpiry, c.Now), th.Danger
+		return "expired " + Ago(a.AccessExpiry, c.Now), th.Danger
 	}
 	s := "expires in " + Countdown(left)
 	switch {
-	case left < 60e9:
+	case left < 60e9 || st == accounts.StatusNeedsRelink || a.NeedsRelink:
 		return s, th.Danger
 	case st == accounts.StatusExpiringSoon || left < 5*60e9:
 		return s, th.Warn

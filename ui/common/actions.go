@@ -75,7 +75,8 @@ type (
 	// SubmitPassphrase unlocks the keyring with what the prompt read.
 	SubmitPassphrase struct{ Passphrase string }
 	// Linked: the wizard stored the account Name (Relinked: it replaced
-	// the entry of the same name). OfflineDenied: offline access was asked
+	// the entry of the same name) and shows its Done step (it closes itself
+	// when the user goes back). OfflineDenied: offline access was asked
 	// for but no refresh token came (the account must be linked again when
 	// its token expires): the root warns.
 	Linked struct {

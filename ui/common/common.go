@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/theme"
 )
 
@@ -31,9 +32,13 @@ type Common struct {
 	Width, Height int
 	// Help renders key help in the theme's colours, as wide as the window.
 	Help help.Model
+	// Keyring is the keyring in use, as the last load said (New: it has no
+	// passphrase yet, so the user is about to choose one, not to unlock).
+	Keyring accounts.BackendInfo
 
 	ctx     context.Context // ended by the root's shutdown
 	timeout time.Duration
+	basic   bool // a 16-colour terminal
 }
 
 // New returns the Common of a program: ctx ends every running operation
@@ -45,9 +50,16 @@ func New(ctx context.Context, timeout time.Duration, clock func() time.Time, env
 	return c
 }
 
+// SetBasicColours says whether the terminal has only 16 colours (Bubble
+// Tea's ColorProfileMsg) and picks the palette again.
+func (c *Common) SetBasicColours(basic bool) {
+	c.basic = basic
+	c.SetTheme(c.Theme.Dark)
+}
+
 // SetTheme picks the palette for a dark or light background (NO_COLOR wins).
 func (c *Common) SetTheme(dark bool) {
-	th := theme.New(dark, c.Env.NoColor())
+	th := theme.Build(theme.Options{Dark: dark, NoColor: c.Env.NoColor(), Basic: c.basic})
 	c.Theme = th
 	c.Help.Styles = help.Styles{
 		ShortKey: th.HelpKey, ShortDesc: th.HelpDesc, ShortSeparator: th.HelpSep,

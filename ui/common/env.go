@@ -35,3 +35,11 @@ func (e Env) Tmux() bool { return e.set("TMUX") }
 
 // Screen: inside GNU screen.
 func (e Env) Screen() bool { return e.set("STY") }
+
+// Get is a variable of the session's environment (TMUX's socket).
+func (e Env) Get(k string) string {
+	if e.get == nil {
+		return ""
+	}
+	return e.get(k)
+}

@@ -178,3 +178,25 @@ func LinkLines(st lipgloss.Style, href, text string, w int, indent string) strin
 func Center(box string, w, h int) string {
 	return lipgloss.Place(w, max(h, lipgloss.Height(box)), lipgloss.Center, lipgloss.Center, box)
 }
+
+// DialogWidth is the text width of a dialog box in a w-wide window: at
+// most max, and narrow enough for the border and padding to fit.
+func DialogWidth(w, most int) int { return max(min(most, w-8), 20) }
+
+// Dialog frames body (already wrapped to DialogWidth) in the theme's box
+// and centres it in w×h. When the box does not fit, it gets smaller: less
+// padding, then no border, then the body's first lines up to the last
+// one, which holds what must stay visible (the input, the keys).
+func Dialog(box lipgloss.Style, body string, w, h int) string {
+	for _, st := range []lipgloss.Style{box, box.Padding(0, 1), lipgloss.NewStyle()} {
+		out := st.Render(body)
+		if lipgloss.Height(out) <= h && lipgloss.Width(out) <= w {
+			return Center(out, w, h)
+		}
+	}
+	lines := strings.Split(body, "\n")
+	if len(lines) > h && h > 0 {
+		lines = append(lines[:h-1:h-1], lines[len(lines)-1])
+	}
+	return Center(strings.Join(lines, "\n"), w, h)
+}

@@ -12,7 +12,14 @@ type KeyMap struct {
 	Next, Prev, Submit, CopyURL, OpenURL, StartOver key.Binding
 }
 
-// NewKeyMap returns tokenring's keys.
+// NewKeyMap returns tokenring's keys. They follow the habits of lazygit,
+// k9s and gh-dash: j/k (and the arrows) move, h/l go back and open, enter
+// opens, esc goes back, / filters, ? shows every key, q quits, n makes
+// something new, d removes (and asks), r refreshes, y or c copies. No key
+// that a vim user presses by reflex (h j k l g G ctrl+u ctrl+d) puts a
+// secret on the clipboard or changes anything: the HTTP header copy is C.
+// ui/list's FullHelp, the help screen, README.md ("### Keys") and the ui
+// package's doc list the same keys (TestKeysDocumentedInReadme).
 func NewKeyMap() KeyMap {
 	b := func(keys []string, k, d string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, d))
@@ -24,19 +31,19 @@ func NewKeyMap() KeyMap {
 		PgDown:     b([]string{"pgdown", "ctrl+d", "space"}, "pgdn", "page down"),
 		Top:        b([]string{"home", "g"}, "g", "first"),
 		Bottom:     b([]string{"end", "G"}, "G", "last"),
-		Open:       b([]string{"enter"}, "enter", "details"),
-		Link:       b([]string{"l", "n", "a"}, "l", "link"),
-		Relink:     b([]string{"L"}, "L", "link selected again"),
+		Open:       b([]string{"enter", "l", "right"}, "enter/l", "details"),
+		Link:       b([]string{"n", "a"}, "n", "link an account"),
+		Relink:     b([]string{"L"}, "L", "link the account again"),
 		Refresh:    b([]string{"r"}, "r", "refresh"),
-		Copy:       b([]string{"c", "y"}, "c", "copy"),
+		Copy:       b([]string{"c", "y"}, "c/y", "copy access token"),
 		CopyID:     b([]string{"i"}, "i", "copy ID token"),
-		CopyHeader: b([]string{"h"}, "h", "copy as HTTP header"),
+		CopyHeader: b([]string{"C"}, "C", "copy as HTTP header"),
 		Remove:     b([]string{"d", "x", "delete"}, "d", "remove"),
 		Filter:     b([]string{"/"}, "/", "filter"),
 		Unlock:     b([]string{"u"}, "u", "unlock keyring"),
 		Help:       b([]string{"?"}, "?", "keys"),
 		Quit:       b([]string{"q", "ctrl+c"}, "q", "quit"),
-		Back:       b([]string{"esc", "backspace", "left"}, "esc", "back"),
+		Back:       b([]string{"esc", "backspace", "left", "h"}, "esc/h", "back"),
 		Reveal:     b([]string{"v"}, "v", "reveal / hide tokens"),
 		Demo:       b([]string{"D"}, "D", "try the demo"),
 		Next:       b([]string{"tab", "down"}, "tab", "next field"),

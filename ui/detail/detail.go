@@ -188,9 +188,9 @@ func (d *Model) updateKey(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
 	return nil, nil
 }
 
-// ShortHelp is the footer's key help.
+// ShortHelp is the footer's key help (the root keeps esc, ? and q at any width).
 func (d *Model) ShortHelp() []key.Binding {
 	kb := common.KB
-	return []key.Binding{kb("v", "reveal"), kb("c", "copy"), kb("i", "ID token"), kb("h", "header"),
-		kb("r", "refresh"), kb("d", "remove"), kb("esc", "back")}
+	return []key.Binding{kb("esc", "back"), kb("v", "reveal"), kb("c", "copy"), kb("r", "refresh"), kb("d", "remove"),
+		kb("C", "header"), kb("i", "ID token"), kb("?", "keys"), kb("q", "quit")}
 }

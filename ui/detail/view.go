@@ -82,10 +82,20 @@ func (d *Model) lines() []string {
 	kv("refresh token", rt)
 	kv("issued", common.Stamp(a.AccessIssued, now))
 	kv("last refresh", common.Stamp(a.LastRefresh, now))
-	if e := d.accts.RowErr(a.Name); e != "" {
-		kv("last error", th.ToastErr.Render(e))
-	} else if a.LastError != "" {
-		kv("last error", th.ToastErr.Render(termtext.Clean(a.LastError)))
+	// the whole error, wrapped under its label (the list's row says its gist)
+	lastErr := d.accts.RowErr(a.Name)
+	if lastErr == "" {
+		lastErr = a.LastError
+	}
+	if lastErr != "" {
+		lines := strings.Split(common.WrapText(common.Unrepeated(a.Name, lastErr), max(w-lw-3, 20)), "\n")
+		for i, l := range lines {
+			k := ""
+			if i == 0 {
+				k = "last error"
+			}
+			add("  " + th.Label.Render(common.Fit(k, lw)) + th.ToastErr.Render(l))
+		}
 	}
 
 	head("Provider")

@@ -22,7 +22,8 @@ func NewConfirm(c *common.Common, accts common.Accounts, name string) *Confirm {
 	return &Confirm{c: c, accts: accts, name: name}
 }
 
-// Update: y or enter removes, n, esc or q keeps.
+// Update: only y removes; n, enter, esc and q keep. Enter means "open"
+// everywhere else, so it must never be the key that destroys.
 func (d *Confirm) Update(msg tea.Msg) (common.Action, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
@@ -31,9 +32,9 @@ func (d *Confirm) Update(msg tea.Msg) (common.Action, tea.Cmd) {
 	switch strings.ToLower(k.String()) {
 	case "ctrl+c":
 		return common.Quit{}, nil
-	case "y", "enter":
+	case "y":
 		return common.Batch{common.Close{}, common.Remove{Name: d.name}}, nil
-	case "n", "esc", "q":
+	case "n", "enter", "esc", "q":
 		return common.Close{}, nil
 	}
 	return nil, nil
@@ -46,13 +47,19 @@ func (d *Confirm) View(h int) string {
 	if a, _ := d.accts.Account(d.name); a.Provider.RevocationURL != "" {
 		what = "Its tokens are revoked at " + a.Provider.Label() + " and deleted from the keyring."
 	}
-	body := th.Danger.Render("Remove "+termtext.Clean(d.name)+"?") + "\n\n" +
-		common.WrapText(what, 46) + "\n\n" +
-		th.Key.Render("y") + th.Muted.Render(" remove   ") + th.Key.Render("n") + th.Muted.Render(" keep")
-	return common.Center(th.Box.Render(body), d.c.Width, h)
+	tw := common.DialogWidth(d.c.Width, 46)
+	gapLine := "\n\n"
+	if h < 12 {
+		gapLine = "\n"
+	}
+	body := th.Danger.Render(common.WrapText("Remove "+termtext.Clean(d.name)+"?", tw)) + gapLine +
+		common.WrapText(what, tw) + gapLine +
+		th.Key.Render("y") + th.Muted.Render(" remove   ") + th.Key.Render("n") + th.Muted.Render(", ") +
+		th.Key.Render("enter") + th.Muted.Render(" or ") + th.Key.Render("esc") + th.Muted.Render(" keep")
+	return common.Dialog(th.Box, body, d.c.Width, h)
 }
 
 // ShortHelp is the footer's key help.
 func (d *Confirm) ShortHelp() []key.Binding {
-	return []key.Binding{common.KB("y", "remove"), common.KB("n/esc", "keep")}
+	return []key.Binding{common.KB("y", "remove"), common.KB("n/enter/esc", "keep")}
 }

@@ -82,7 +82,7 @@ func TestConfirm(t *testing.T) {
 	for key, want := range map[string]common.Action{
 		"y":      common.Batch{common.Close{}, common.Remove{Name: "app"}},
 		"Y":      common.Batch{common.Close{}, common.Remove{Name: "app"}},
-		"enter":  common.Batch{common.Close{}, common.Remove{Name: "app"}},
+		"enter":  common.Close{}, // enter never removes: it means "open" everywhere else
 		"n":      common.Close{},
 		"esc":    common.Close{},
 		"q":      common.Close{},
@@ -98,10 +98,22 @@ func TestConfirm(t *testing.T) {
 	}
 }
 
+func TestKeyringReasonWithoutNesting(t *testing.T) {
+	for in, want := range map[string]string{
+		"chosen by TOKENRING_KEYRING": "Chosen by TOKENRING_KEYRING.",
+		"no OS keyring answered (secret-service: there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is empty); kwallet: no); using the encrypted file keyring": "No OS keyring answered: secret-service: there is no D-Bus session bus, DBUS_SESSION_BUS_ADDRESS is empty; kwallet: no. Using the encrypted file keyring.",
+		"the OS keyring (secret-service) answered": "The OS keyring: secret-service answered.",
+	} {
+		if got := plainReason(in); got != want {
+			t.Errorf("plainReason(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
+
 func TestHelpClosesOnAnyKey(t *testing.T) {
 	c := ct.New(nil)
-	h := NewHelp(c, nil, 0, accounts.BackendInfo{Name: "file", Reason: "no OS keyring"})
-	if v := ansi.Strip(h.View(20)); !strings.Contains(v, "Keyring: file (no OS keyring)") || strings.Contains(v, "cleared after") {
+	h := NewHelp(c, HelpInfo{Backend: accounts.BackendInfo{Name: "file", Reason: "no OS keyring"}})
+	if v := ansi.Strip(h.View(40)); !strings.Contains(v, "Keyring: file — No OS keyring.") || strings.Contains(v, "cleared after") {
 		t.Fatalf("help:\n%s", v)
 	}
 	if act, _ := h.Update(ct.Key("x")); act != (common.Close{}) {

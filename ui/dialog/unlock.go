@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/internal/termtext"
@@ -45,6 +46,9 @@ func (u *Unlock) Restyle() { common.StyleInput(&u.input, u.c.Theme) }
 
 // SetBackend follows what the last load said of the keyring.
 func (u *Unlock) SetBackend(b accounts.BackendInfo) { u.backend = b }
+
+// Chose: the prompt asked for a new keyring's first passphrase.
+func (u *Unlock) Chose() bool { return u.backend.New }
 
 // Busy: the root is trying the passphrase.
 func (u *Unlock) Busy() bool { return u.busy }
@@ -118,10 +122,12 @@ func (u *Unlock) submit() common.Action {
 	return common.SubmitPassphrase{Passphrase: pass}
 }
 
-// View is the prompt, centred.
+// View is the prompt, centred. When the box does not fit (a small
+// terminal) it drops its notes and puts the input on its last line, which
+// stays visible at any size.
 func (u *Unlock) View(h int) string {
 	th := u.c.Theme
-	var b strings.Builder
+	tw := common.DialogWidth(u.c.Width, 50)
 	where := "The encrypted file keyring"
 	if p := u.backend.Path; p != "" {
 		where += " in " + termtext.Clean(p)
@@ -130,31 +136,58 @@ func (u *Unlock) View(h int) string {
 	if u.why != "" {
 		why = " " + termtext.Clean(u.why)
 	}
+	var title, text, note string
+	u.input.Prompt = "passphrase: "
 	if u.backend.New {
-		b.WriteString(th.Title.Render("Choose a passphrase") + "\n\n")
-		b.WriteString(common.WrapText(where+" is new: choose the passphrase that will protect it"+why+".", 50) + "\n")
-		b.WriteString(th.Muted.Render(common.WrapText("It cannot be recovered; tokenring never stores it.", 50)) + "\n\n")
-		u.input.Prompt = "passphrase: "
+		title = "Choose a passphrase"
+		text = where + " is new: choose the passphrase that will protect it."
+		if why != "" {
+			text += " It is needed" + why + "."
+		}
+		note = "It cannot be recovered; tokenring never stores it."
 		if u.confirming {
 			u.input.Prompt = "again:      "
 		}
 	} else {
-		b.WriteString(th.Title.Render("Unlock the keyring") + "\n\n")
-		b.WriteString(common.WrapText(where+" needs its passphrase"+why+".", 50) + "\n")
-		b.WriteString(th.Muted.Render(common.WrapText("Listing and countdowns work without it.", 50)) + "\n\n")
-		u.input.Prompt = "passphrase: "
+		title = "Unlock the keyring"
+		text = where + " needs its passphrase" + why + "."
+		note = "Listing and countdowns work without it."
 	}
-	b.WriteString(u.input.View() + "\n")
+	u.input.SetWidth(max(min(32, tw-len(u.input.Prompt)-1), 4))
+	status := ""
 	switch {
 	case u.busy:
-		b.WriteString("\n" + th.Muted.Render("Checking…"))
+		status = th.Muted.Render("Checking…")
 	case u.err != "":
-		b.WriteString("\n" + th.ToastErr.Render(common.WrapText(u.err, 50)))
+		status = th.ToastErr.Render(common.WrapText(u.err, tw))
 	}
-	return common.Center(th.Box.Render(b.String()), u.c.Width, h)
+	var b strings.Builder
+	b.WriteString(th.Title.Render(title) + "\n\n")
+	b.WriteString(common.WrapText(text, tw) + "\n")
+	b.WriteString(th.Muted.Render(common.WrapText(note, tw)) + "\n\n")
+	b.WriteString(u.input.View() + "\n")
+	if status != "" {
+		b.WriteString("\n" + status)
+	}
+	full := th.Box.Render(b.String())
+	if lipgloss.Height(full) <= h && lipgloss.Width(full) <= u.c.Width {
+		return common.Center(full, u.c.Width, h)
+	}
+	// compact: title, why, what went wrong, and the input last
+	b.Reset()
+	b.WriteString(th.Title.Render(title) + "\n")
+	b.WriteString(common.WrapText(text, tw) + "\n")
+	if status != "" {
+		b.WriteString(status + "\n")
+	}
+	b.WriteString(u.input.View())
+	return common.Dialog(th.Box, b.String(), u.c.Width, h)
 }
 
 // ShortHelp is the footer's key help.
 func (u *Unlock) ShortHelp() []key.Binding {
+	if u.backend.New {
+		return []key.Binding{common.KB("enter", "continue"), common.KB("esc", "cancel")}
+	}
 	return []key.Binding{common.KB("enter", "unlock"), common.KB("esc", "cancel")}
 }

@@ -278,8 +278,13 @@ func (m *Model) updateFilter(msg tea.Msg) (common.Action, tea.Cmd) {
 // the info line).
 func (m *Model) Filtering() bool { return m.filtering }
 
-// FilterView is the filter's input line.
-func (m *Model) FilterView() string { return m.filter.View() }
+// FilterView is the filter's input line. The input is as wide as the
+// line: with no width, the placeholder showed only its first letter
+// (" filter: n", as if an "n" had been typed).
+func (m *Model) FilterView() string {
+	m.filter.SetWidth(max(m.c.Width-len(m.filter.Prompt)-3, 10))
+	return m.filter.View()
+}
 
 // OffersDemo: the list is empty (no account at all, not just filtered out)
 // and the caller can start the demo.
@@ -303,42 +308,57 @@ func (m *Model) Title() string {
 	return s
 }
 
-// Info says something about the selected row (its error, or what to do);
-// bad: it is a warning.
+// Info says something about the selected row: its error, short and once
+// (the row's status says the rest; the detail view shows the whole text),
+// or what to do; bad: it is a warning.
 func (m *Model) Info() (string, bool) {
 	a, ok := m.Selected()
 	if !ok {
 		return "", false
 	}
-	if e := m.st.RowErr(a.Name); e != "" && !m.st.Refreshing(a.Name) {
-		return termtext.Clean(a.Name) + ": " + e, true
+	name := termtext.Clean(a.Name)
+	full := m.st.RowErr(a.Name)
+	if full == "" || m.st.Refreshing(a.Name) {
+		full = a.LastError
 	}
-	switch m.st.Status(a) {
+	why := ""
+	if full != "" {
+		why = common.ShortError(a.Name, full)
+	}
+	switch st := m.st.Status(a); st {
 	case accounts.StatusNeedsRelink:
-		return termtext.Clean(a.Name) + " must be linked again: press L (or d to remove it)", true
-	case accounts.StatusError, accounts.StatusDamaged:
-		if a.LastError != "" {
-			return termtext.Clean(a.Name) + ": " + termtext.Clean(a.LastError), true
+		if why != "" {
+			return name + ": " + why + ". Press L to link it again.", true
+		}
+		return name + " must be linked again: press L, or d to remove it", true
+	case accounts.StatusDamaged:
+		// which file and what to do: all of it
+		return name + ": " + common.Unrepeated(a.Name, full), true
+	case accounts.StatusError:
+		if why != "" {
+			return name + ": " + why, true
 		}
 	case accounts.StatusRefreshing:
-		return "Refreshing " + termtext.Clean(a.Name) + "…", false
+		return "Refreshing " + name + "…", false
 	}
 	return "", false
 }
 
-// ShortHelp is the footer's key help.
+// ShortHelp is the footer's key help (the root keeps ? and q at any width).
 func (m *Model) ShortHelp() []key.Binding {
 	if m.filtering {
 		return []key.Binding{common.KB("enter", "keep filter"), common.KB("esc", "clear")}
 	}
 	k := m.c.Keys
+	kb := common.KB
 	switch {
 	case len(m.accts) == 0 && m.OffersDemo():
-		return []key.Binding{k.Link, k.Demo, k.Help, k.Quit}
+		return []key.Binding{kb("n", "link"), k.Demo, kb("?", "keys"), k.Quit}
 	case len(m.accts) == 0:
-		return []key.Binding{k.Link, k.Help, k.Quit}
+		return []key.Binding{kb("n", "link"), kb("?", "keys"), k.Quit}
 	}
-	return []key.Binding{k.Copy, k.Refresh, k.Open, k.Link, k.Filter, k.Help, k.Quit}
+	return []key.Binding{kb("c", "copy"), kb("r", "refresh"), kb("enter", "details"), kb("n", "link"),
+		kb("/", "filter"), kb("?", "keys"), k.Quit}
 }
 
 // FullHelp is every key of the list, for the help screen.

@@ -1,6 +1,7 @@
 package list
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -9,42 +10,6 @@ import (
 	"github.com/tokenring/tokenring/internal/termtext"
 	"github.com/tokenring/tokenring/ui/common"
 )
-
-type cols struct{ name, prov, status, exp, rt, last int }
-
-const (
-	colGap = 2
-	gap    = "  "
-)
-
-// columns fits the table to the width: at 80 columns everything shows;
-// narrower terminals drop "refreshed", then "RT", then the provider.
-func (m *Model) columns() cols {
-	c := cols{prov: 10, status: 15, exp: 18, rt: 2, last: 9}
-	width := func() int {
-		w, n := 2+c.status+c.exp, 2
-		for _, x := range []int{c.prov, c.rt, c.last} {
-			if x > 0 {
-				w += x
-				n++
-			}
-		}
-		return w + n*colGap
-	}
-	for _, drop := range []*int{&c.last, &c.rt, &c.prov} {
-		if m.c.Width-width() >= 10 {
-			break
-		}
-		*drop = 0
-	}
-	c.name = max(m.c.Width-width(), 6)
-	if c.name > 32 && c.prov > 0 {
-		extra := c.name - 32
-		c.name = 32
-		c.prov += min(extra, 8)
-	}
-	return c
-}
 
 // cell renders one column with its gap; hidden columns (width 0) vanish.
 func cell(st lipgloss.Style, s string, w int, g string) string {
@@ -73,8 +38,9 @@ func (m *Model) View(int) string {
 	c := m.columns()
 	h := th.Header
 	head := "  " + h.Render(common.Fit("NAME", c.name)) + cell(h, "PROVIDER", c.prov, gap) + cell(h, "STATUS", c.status, gap) +
-		cell(h, "TOKEN", c.exp, gap) + cell(h, "RT", c.rt, gap) + cell(h, "REFRESHED", c.last, gap)
-	b.WriteString(head + "\n")
+		cell(h, "TOKEN", c.token, gap) + cell(h, "REFRESH", c.refresh, gap) + cell(h, "REFRESHED", c.last, gap) +
+		cell(h, "EXPIRES AT", c.expAt, gap) + cell(h, "LINKED", c.linked, gap) + cell(h, "SCOPES", c.scopes, gap)
+	b.WriteString(strings.TrimRight(head, " ") + "\n")
 	if len(m.rows) == 0 {
 		b.WriteString(th.Muted.Render("  No account matches “"+termtext.Clean(m.filter.Value())+"”. esc clears the filter.") + "\n")
 		return b.String()
@@ -84,25 +50,34 @@ func (m *Model) View(int) string {
 		b.WriteString(m.rowView(m.accts[m.rows[r]], r == m.sel, c))
 		b.WriteByte('\n')
 	}
+	// the line under the rows (Height leaves it free) says what is not shown
+	var more []string
+	if lo > 0 {
+		more = append(more, fmt.Sprintf("↑ %d more", lo))
+	}
+	if hi < len(m.rows) {
+		more = append(more, fmt.Sprintf("↓ %d more", len(m.rows)-hi))
+	}
+	if len(more) > 0 {
+		b.WriteString(th.Muted.Render(common.Cut("  "+strings.Join(more, " · "), m.c.Width)) + "\n")
+	}
 	return b.String()
 }
 
-func (m *Model) rowView(a accounts.Account, sel bool, c cols) string {
+func (m *Model) rowView(a accounts.Account, sel bool, c layout) string {
 	th := m.c.Theme
 	st := m.st.Status(a)
 	badge, bstyle := m.c.Badge(st)
-	exp, estyle := m.c.ExpiryText(a, st)
-	rt := "–"
-	if a.HasRefresh {
-		rt = "✓"
-	}
+	badge = statusText(st, badge, c.statusShort)
+	_, estyle := m.c.ExpiryText(a, st)
+	exp := m.tokenText(a, st, c.tokenShort)
 	// on the selected row every cell carries the selection background, so
 	// that the inner styles' resets do not punch holes in the bar
 	on := func(s lipgloss.Style) lipgloss.Style {
 		if !sel {
 			return s
 		}
-		if th.NoColor {
+		if th.ReverseSelection {
 			return s.Reverse(true)
 		}
 		return s.Background(th.P.SelBG)
@@ -116,39 +91,56 @@ func (m *Model) rowView(a accounts.Account, sel bool, c cols) string {
 	if sel {
 		g = on(th.Text).Render(gap)
 	}
-	prov := a.Provider.Label()
-	if len(prov) > c.prov && a.Provider.ID != "" && len(a.Provider.ID) <= c.prov {
-		prov = termtext.Clean(a.Provider.ID) // "Dressipi (demo)" → "dressipi"
+	prov := providerText(a.Provider, c.prov)
+	if c.provShort {
+		prov = providerShort(a.Provider)
 	}
-	return cursor + name.Render(common.Fit(termtext.Clean(a.Name), c.name)) +
+	row := cursor + name.Render(common.Fit(termtext.Clean(a.Name), c.name)) +
 		cell(on(th.Muted), prov, c.prov, g) +
 		cell(on(bstyle), badge, c.status, g) +
-		cell(on(estyle), exp, c.exp, g) +
-		cell(on(th.Muted), rt, c.rt, g) +
-		cell(on(th.Muted), common.Clock(a.LastRefresh, m.c.Now), c.last, g)
+		cell(on(estyle), exp, c.token, g)
+	if c.refresh > 0 {
+		row += cell(on(th.Muted), m.refreshText(a, st, c.refreshLong), c.refresh, g)
+	}
+	if c.last > 0 {
+		row += cell(on(th.Muted), common.Ago(a.LastRefresh, m.c.Now), c.last, g)
+	}
+	if c.expAt > 0 {
+		row += cell(on(th.Muted), common.At(a.AccessExpiry, m.c.Now), c.expAt, g)
+	}
+	if c.linked > 0 {
+		row += cell(on(th.Muted), common.Day(a.LinkedAt, m.c.Now), c.linked, g)
+	}
+	if c.scopes > 0 {
+		row += cell(on(th.Muted), scopeText(a), c.scopes, g)
+	}
+	return row
 }
 
 func (m *Model) emptyView(b *strings.Builder) {
 	th := m.c.Theme
 	k := th.Key.Render
-	lines := []string{
-		"",
-		th.Bold.Render("  No accounts yet."),
-		"",
-		"  Press " + k("l") + " to link one: Warhorn, Dressipi, or any OAuth 2.0 / OpenID Connect",
-		"  provider. tokenring walks you through authorizing and keeps the token fresh.",
+	w := m.c.Width - 4
+	// each paragraph is wrapped as plain text, then its keys are coloured
+	para := func(text string, keys ...string) string {
+		out := common.WrapIndent(text, w, "  ")
+		for _, key := range keys {
+			out = strings.Replace(out, " "+key+" ", " "+k(key)+" ", 1)
+		}
+		return strings.Replace(out, "tokenring demo", th.Code.Render("tokenring demo"), 1)
 	}
+	lines := []string{"", th.Bold.Render("  No accounts yet."), "",
+		para("Press n to link one: Warhorn, Dressipi, or any OAuth 2.0 / OpenID Connect provider. "+
+			"tokenring walks you through authorizing and keeps the token fresh.", "n")}
 	switch {
 	case m.OffersDemo():
-		lines = append(lines, "",
-			"  New here? Press "+k("D")+" to try everything against a built-in test provider",
-			"  with sample accounts ("+th.Code.Render("tokenring demo")+"); your own keyring is not touched.")
+		lines = append(lines, "", para("New here? Press D to try everything against a built-in test provider "+
+			"with sample accounts (tokenring demo); your own keyring is not touched.", "D"))
 	case !m.demo:
-		lines = append(lines, "",
-			"  New here? Quit ("+k("q")+") and run "+th.Code.Render("tokenring demo")+" to try everything",
-			"  against a built-in test provider, with sample accounts.")
+		lines = append(lines, "", para("New here? Quit (q) and run tokenring demo to try everything "+
+			"against a built-in test provider, with sample accounts."))
 	}
 	for _, l := range lines {
-		b.WriteString(common.Cut(l, m.c.Width) + "\n")
+		b.WriteString(l + "\n")
 	}
 }

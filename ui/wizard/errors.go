@@ -62,6 +62,8 @@ func (w *Model) formMessage(err error) (string, fieldKind, bool) {
 		return "An account named " + name + " already exists; pick another name (or remove it first).", fName, true
 	case errors.Is(err, accounts.ErrBadName):
 		return "Account names use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit).", fName, true
+	case errors.Is(err, accounts.ErrLocked) && w.c.Keyring.New:
+		return "The keyring has no passphrase yet: choose one to store " + name + " (nothing was sent to the provider). Press enter to try again.", 0, false
 	case errors.Is(err, accounts.ErrLocked):
 		return "The keyring is locked: unlock it to link " + name + " (nothing was sent to the provider). Press enter to try again.", 0, false
 	}

@@ -113,6 +113,9 @@ func (w *Model) onResult(msg tea.Msg) (common.Action, tea.Cmd) {
 		}
 		res := w.result
 		w.result = nil
+		w.step, w.spinning = stepDone, false
+		w.linked = &linkedInfo{name: res.Name, expiry: res.Token.Expiry, offlineDenied: res.OfflineDenied(),
+			refresh: res.Token.RefreshToken != "" || res.Provider.Grant == flow.GrantClientCredentials}
 		return common.Linked{Name: res.Name, Relinked: w.planned.Relink, OfflineDenied: res.OfflineDenied()}, nil
 	}
 	return nil, nil

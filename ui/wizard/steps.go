@@ -81,6 +81,15 @@ func (w *Model) updateFields(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
 	return nil, cmd
 }
 
+func (w *Model) field(k fieldKind) field {
+	for _, f := range w.fields {
+		if f.kind == k {
+			return f
+		}
+	}
+	return field{}
+}
+
 func (w *Model) value(k fieldKind) string {
 	for _, f := range w.fields {
 		if f.kind == k {
@@ -96,6 +105,11 @@ func (w *Model) request() link.Request {
 		BaseURL: w.value(fBaseURL), Issuer: w.value(fIssuer), ClientID: w.value(fClientID),
 		RedirectURI: w.value(fRedirect), AuthURL: w.value(fAuthURL), TokenURL: w.value(fTokenURL),
 		Grant: w.ch.grant,
+	}
+	// an optional Redirect URI left empty is the loopback one: tokenring
+	// catches the browser's redirect itself
+	if o.RedirectURI == "" && w.hasField(fRedirect) && !w.field(fRedirect).required {
+		o.RedirectURI = loopbackRedirect
 	}
 	for _, f := range w.fields {
 		if f.kind == fScopes {
@@ -122,6 +136,13 @@ func (w *Model) submitFields() tea.Cmd {
 	w.attempt++
 	w.planned, w.auth, w.device, w.result, w.authURL = nil, nil, nil, nil, ""
 	w.secrets = flow.Secrets{ClientSecret: w.value(fClientSecret), APIKey: w.value(fAPIKey)}
+	// a secret field left empty takes the environment's (TOKENRING_*)
+	if w.secrets.ClientSecret == "" && w.hasField(fClientSecret) {
+		w.secrets.ClientSecret = w.cfg.EnvSecrets.ClientSecret
+	}
+	if w.secrets.APIKey == "" && w.hasField(fAPIKey) {
+		w.secrets.APIKey = w.cfg.EnvSecrets.APIKey
+	}
 	w.fields[w.focus].input.Blur()
 	w.step = stepWorking
 	return tea.Batch(w.startSpin("Checking the details…"), w.plan(w.request()))
@@ -144,6 +165,7 @@ func (w *Model) enterAuthorize() tea.Cmd {
 	w.step = stepAuthorize
 	w.spinning = false
 	w.paste.SetValue("")
+	w.pasteRaw, w.pasteShown = "", ""
 	cmds := []tea.Cmd{w.paste.Focus()}
 	if w.c.Env.Local() && !w.opened {
 		cmds = append(cmds, w.openURL(w.authURL))
@@ -175,7 +197,11 @@ func (w *Model) updateAuthorize(k tea.KeyPressMsg) (common.Action, tea.Cmd) {
 	case key.Matches(k, km.StartOver):
 		return nil, w.begin()
 	case k.String() == "enter":
-		return nil, w.submitPaste(w.paste.Value())
+		text := w.paste.Value()
+		if w.pasteRaw != "" && text == w.pasteShown {
+			text = w.pasteRaw
+		}
+		return nil, w.submitPaste(text)
 	}
 	var cmd tea.Cmd
 	w.paste, cmd = w.paste.Update(k)

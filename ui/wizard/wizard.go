@@ -31,6 +31,7 @@ const (
 	stepAuthorize             // the URL and the paste box
 	stepDevice                // user code, verification URL, countdown
 	stepFailed                // the provider's error and "start over"
+	stepDone                  // linked: what was stored; enter goes back to the list
 )
 
 // Config is what the wizard links with: a link.Linker's parts.
@@ -45,6 +46,10 @@ type Config struct {
 	Now func() time.Time
 	// OpenURL opens a URL in the local browser (nil: the platform's opener).
 	OpenURL func(ctx context.Context, url string) error
+	// EnvSecrets are the secrets the user gave in the environment
+	// (TOKENRING_CLIENT_SECRET, TOKENRING_API_KEY, read once by the CLI):
+	// the form takes them when its field is left empty.
+	EnvSecrets flow.Secrets
 }
 
 // Model is the wizard screen.
@@ -73,15 +78,28 @@ type Model struct {
 	listenErr string
 	paste     textinput.Model
 	pasteErr  string
-	device    *link.Device
-	result    *link.Result // tokens in hand, not stored yet (enter stores them again)
-	spin      spinner.Model
-	spinning  bool
-	working   string
-	failMsg   string
-	failHint  string
-	opened    bool
-	cancel    context.CancelFunc // ends a running poll
+	// pasteRaw is the last paste as it came (the box shows it without
+	// control characters, pasteShown): enter submits it as is, so that
+	// flow's own checks (its size cap) see what was pasted.
+	pasteRaw, pasteShown string
+	device               *link.Device
+	result               *link.Result // tokens in hand, not stored yet (enter stores them again)
+	spin                 spinner.Model
+	spinning             bool
+	working              string
+	failMsg              string
+	failHint             string
+	opened               bool
+	cancel               context.CancelFunc // ends a running poll
+	linked               *linkedInfo        // the Done step's account
+}
+
+// linkedInfo is what the Done step says about the stored account.
+type linkedInfo struct {
+	name          string
+	expiry        time.Time
+	refresh       bool // a refresh token came (or client credentials renew it)
+	offlineDenied bool
 }
 
 type (
@@ -135,9 +153,9 @@ func New(c *common.Common, cfg Config) *Model {
 	w := &Model{c: c, cfg: cfg,
 		linker: link.Linker{Store: cfg.Store, Exchanger: cfg.Exchanger, Providers: cfg.Providers, Now: cfg.Now}}
 	for _, p := range cfg.Providers {
-		w.choices = append(w.choices, configChoice(p))
+		w.choices = append(w.choices, configChoice(p, cfg.EnvSecrets))
 	}
-	w.choices = append(w.choices, builtinChoices()...)
+	w.choices = append(w.choices, builtinChoices(cfg.EnvSecrets)...)
 	w.paste = common.NewInput("› ", "paste the code or the whole redirect address here", false)
 	w.paste.CharLimit = flow.MaxPaste
 	w.Restyle()
@@ -150,9 +168,9 @@ func New(c *common.Common, cfg Config) *Model {
 func NewRelink(c *common.Common, cfg Config, a accounts.Account) (*Model, tea.Cmd) {
 	w := New(c, cfg)
 	w.relink = a.Name
-	ch := configChoice(a.Provider)
+	ch := configChoice(a.Provider, cfg.EnvSecrets)
 	ch.title = "Link " + termtext.Clean(a.Name) + " again"
-	ch.desc = a.Provider.Label()
+	ch.desc = common.ProviderName(a.Provider)
 	w.choices = []choice{ch}
 	w.pick = 0
 	cmd := w.choose()
@@ -223,6 +241,8 @@ func (w *Model) ShortHelp() []key.Binding {
 		return []key.Binding{kb("ctrl+y", "copy URL"), w.browserKey(), kb("esc", "cancel")}
 	case stepFailed:
 		return []key.Binding{kb("enter", "start over"), kb("e", "edit"), kb("esc", "cancel")}
+	case stepDone:
+		return []key.Binding{kb("enter", "back to the list"), kb("esc", "back")}
 	}
 	return []key.Binding{kb("esc", "cancel")}
 }
@@ -259,6 +279,11 @@ func (w *Model) Update(msg tea.Msg) (common.Action, tea.Cmd) {
 			return w.updateDevice(msg)
 		case stepFailed:
 			return w.updateFailed(msg)
+		case stepDone:
+			switch msg.String() {
+			case "enter", "esc", "q", "left", "h", "backspace":
+				return common.Close{}, nil
+			}
 		case stepWorking:
 			if msg.String() == "esc" {
 				return common.Batch{common.Close{}, common.Toast{Text: "Linking cancelled"}}, nil
@@ -267,8 +292,14 @@ func (w *Model) Update(msg tea.Msg) (common.Action, tea.Cmd) {
 	case tea.PasteMsg:
 		switch w.step {
 		case stepAuthorize:
+			// The paste fills the box; enter submits it, as the footer says
+			// (a paste that submitted by itself gave no chance to look).
+			w.pasteRaw = msg.Content
 			w.paste.SetValue(termtext.Clean(msg.Content))
-			return nil, w.submitPaste(msg.Content)
+			w.pasteShown = w.paste.Value()
+			w.paste.CursorEnd()
+			w.pasteErr = ""
+			return nil, nil
 		case stepFields:
 			var cmd tea.Cmd
 			f := &w.fields[w.focus]

@@ -326,6 +326,10 @@ func TestAuthorizeCopiesTheURL(t *testing.T) {
 		t.Fatalf("ctrl+y: %#v", act)
 	}
 	drive(w, tea.PasteMsg{Content: "https://app.example/cb?code=abc&state=not-this-one"})
+	if w.pasteErr != "" || w.auth == nil {
+		t.Fatalf("a paste was submitted by itself: %q", w.pasteErr)
+	}
+	drive(w, ct.Key("enter")) // enter submits it
 	if !strings.Contains(w.pasteErr, "different authorization attempt") || w.auth == nil {
 		t.Fatalf("paste for another attempt: %q", w.pasteErr)
 	}
