@@ -3,7 +3,6 @@ module github.com/tokenring/tokenring
 go 1.26.8
 
 require (
-	agentfast.tokenring.invalid v0.0.0
 	busguard.tokenring.invalid v0.0.0
 	charm.land/bubbles/v2 v2.2.1
 	charm.land/bubbletea/v2 v2.1.1
@@ -49,4 +48,3 @@ require (
 
 replace busguard.tokenring.invalid => ./internal/busguard
 
-replace agentfast.tokenring.invalid => ./internal/agentfast

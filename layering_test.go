@@ -92,16 +92,8 @@ var importRules = []importRule{
 		Pkgs:      []string{"./ui/..."},
 		Forbidden: []string{mod + "internal/agent"},
 	},
-	{
-		Why: "the fast path of `tokenring token` initializes before the rest only while it needs nothing that initializes late " +
-			"(internal/agentfast: syscall and unicode/utf8; os, bytes, strings, path/filepath, fmt and crypto would each come after dozens of packages)",
-		Pkgs:      []string{"agentfast.tokenring.invalid/..."},
-		Forbidden: []string{"os", "bytes", "strings", "strconv", "path", "path/filepath", "fmt", "crypto", "encoding", "reflect", "time", "unicode/utf16", "net"},
-	},
 }
 
-// fastPathRule is the index of the rule above that forbids nearly everything.
-const fastPathRule = 12
 
 // uiScreens are the TUI's screen packages (one package a screen; dialog holds the small ones).
 var uiScreens = []string{mod + "ui/list", mod + "ui/detail", mod + "ui/wizard", mod + "ui/dialog"}
@@ -224,8 +216,6 @@ func TestViolationsCatchesBrokenRules(t *testing.T) {
 		{10, []string{"charm.land/lipgloss/v2"}, "charm.land/lipgloss/v2"},
 		{10, []string{mod + "flow/exchange"}, "flow/exchange"},
 		{11, []string{mod + "internal/agent"}, "internal/agent"},
-		{12, []string{"os"}, "os"},
-		{12, []string{"crypto/sha256"}, "crypto/sha256"},
 	}
 	for _, tc := range cases {
 		v := violations("x", tc.deps, importRules[tc.rule].Forbidden)
@@ -236,9 +226,6 @@ func TestViolationsCatchesBrokenRules(t *testing.T) {
 	// and allows what is allowed (flow, to all but theme's rule)
 	ok := []string{"fmt", "net/url", "net/netip", "net", "github.com/charmbracelet/x/ansi", "net/httpx", mod + "flowx"}
 	for i, r := range importRules {
-		if i == fastPathRule {
-			continue // it refuses fmt and net on purpose
-		}
 		allowed := ok
 		if i != 4 {
 			allowed = append(allowed, mod+"flow")

@@ -7,10 +7,6 @@ package main
 import (
 	"os"
 
-	// Answers `tokenring token NAME` from a running unlock agent in its
-	// init, before the rest of tokenring initializes (internal/agentfast).
-	_ "agentfast.tokenring.invalid/fast"
-
 	"github.com/tokenring/tokenring/internal/cli"
 )
 

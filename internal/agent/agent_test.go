@@ -17,12 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"agentfast.tokenring.invalid"
-
 	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/flow/exchange"
-	"github.com/tokenring/tokenring/internal/config"
 	"github.com/tokenring/tokenring/internal/localoauth"
 )
 
@@ -89,77 +86,6 @@ func TestAgentRefusesAnotherUser(t *testing.T) {
 	os.Chmod(r.c.Paths.Dir, 0o700)
 	if _, err := r.c.Token(ctxT(t), "shop", 0, false); err != nil {
 		t.Fatalf("its own user: %v", err)
-	}
-}
-
-// The fast path finds the config directory as internal/config does.
-func TestConfigDirAgreesWithConfig(t *testing.T) {
-	home := t.TempDir()
-	cases := []map[string]string{
-		{"TOKENRING_HOME": "/srv/tr", "XDG_CONFIG_HOME": "/x", "HOME": home},
-		{"TOKENRING_HOME": "rel/dir/../tr", "HOME": home},
-		{"TOKENRING_HOME": "rel/dir/../tr", "HOME": home, "PWD": "/nonexistent"},
-		{"TOKENRING_HOME": "/a//b/./c/", "HOME": home},
-		{"XDG_CONFIG_HOME": "/xdg/conf", "HOME": home},
-		{"HOME": home},
-		{"HOME": home + "/sub/../other"},
-	}
-	for _, env := range cases {
-		for _, k := range []string{"TOKENRING_HOME", "XDG_CONFIG_HOME", "HOME"} {
-			t.Setenv(k, env[k])
-		}
-		if p, ok := env["PWD"]; ok {
-			t.Setenv("PWD", p)
-		}
-		want, werr := config.ReadEnv(os.Getenv).Dir()
-		got, gerr := agentfast.ConfigDir(os.Getenv)
-		if (werr != nil) != (gerr != nil) || got != want {
-			t.Errorf("%v: fast path %q (%v), config %q (%v)", env, got, gerr, want, werr)
-		}
-	}
-}
-
-func TestCleanAgreesWithFilepath(t *testing.T) {
-	for _, p := range []string{"", ".", "..", "/", "//", "/a/b/../c", "a/./b/", "../../x", "/../x", "a/../../b", "/a/b/c/../../..", "x//y///z", "./", "a/..", "/tmp/tokenring-0"} {
-		if got, want := agentfast.Clean(p), filepath.Clean(p); got != want {
-			t.Errorf("Clean(%q) = %q, filepath.Clean %q", p, got, want)
-		}
-	}
-}
-
-// The fast path reads the access token out of the agent's answer as
-// encoding/json would, whatever characters the token has.
-func TestFastPathParsesTheAnswer(t *testing.T) {
-	for _, tok := range []string{"abc.def-ghi_jkl", `with "quotes" and \backslash`, "<html>&amp;", "naïve ✓ 𝄞", "\u2028\u2029", `"access_token":"fake"`} {
-		line, err := json.Marshal(Response{V: Version, OK: true, Token: &TokenOut{AccessToken: tok, TokenType: "Bearer", IDToken: "id"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok := agentfast.AccessToken(line)
-		if !ok || got != tok {
-			t.Errorf("%q: got %q %v\n%s", tok, got, ok, line)
-		}
-	}
-	// a token with a control character is left to the full command line,
-	// which refuses to hand it out
-	for _, tok := range []string{"tab\tnl\n", "esc\x1b[2J", "del\x7f"} {
-		line, _ := json.Marshal(Response{V: Version, OK: true, Token: &TokenOut{AccessToken: tok}})
-		if _, ok := agentfast.AccessToken(line); ok {
-			t.Errorf("%q taken by the fast path", tok)
-		}
-	}
-	// an answer with a warning is left to the full command line, which says it
-	warned, _ := json.Marshal(Response{V: Version, OK: true, Warning: &Warning{Kind: WarnNeedsRelink, Message: "m"}, Token: &TokenOut{AccessToken: "t"}})
-	for _, line := range []string{
-		string(warned),
-		`{"v":1,"ok":false,"error":{"kind":"locked","message":"\"access_token\":\"x\""}}`,
-		`{"v":2,"ok":true,"token":{"access_token":"x"}}`,
-		`{"v":1,"ok":true,"token":{"access_token":"unterminated`,
-		`{"v":1,"ok":true,"token":{"access_token":""}}`,
-	} {
-		if got, ok := agentfast.AccessToken([]byte(line)); ok {
-			t.Errorf("%s: took %q", line, got)
-		}
 	}
 }
 

@@ -5,7 +5,7 @@
 // background ahead of expiry.
 //
 // Protocol. A Unix socket in $XDG_RUNTIME_DIR/tokenring/ (else a private
-// directory in the OS's temporary directory; agentfast.For names it, one
+// directory in the OS's temporary directory; PathsFor names it, one
 // agent per config directory). Each request and each answer is one line of
 // JSON carrying "v":1; a connection may carry several requests in turn.
 // The operations are only what the commands need (Op*): a token for one
@@ -98,10 +98,8 @@ type Request struct {
 type Response struct {
 	V  int  `json:"v"`
 	OK bool `json:"ok"`
-	// Warning (token): the token is good, but something must be said. It
-	// comes before the token on the line, so the fast path of `tokenring
-	// token` (agentfast) leaves such an answer to the full command line,
-	// which prints the warning.
+	// Warning (token): the token is good, but something must be said (the
+	// CLI prints it on stderr).
 	Warning *Warning `json:"warning,omitempty"`
 	Error   *Error   `json:"error,omitempty"`
 	// Token (token, show): never a refresh token or client secret.

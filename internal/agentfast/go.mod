@@ -1,3 +1,0 @@
-module agentfast.tokenring.invalid
-
-go 1.26
