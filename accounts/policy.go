@@ -84,6 +84,22 @@ func (p Policy) Status(a Account, now time.Time) Status {
 	return StatusValid
 }
 
+// NextChange is when Status(a, t) may next differ from Status(a, now)
+// with nothing but the clock moving: the start of the refresh window, then
+// the expiry. Zero: never (the status does not depend on the time). A list
+// sorted by status stays sorted until the earliest NextChange of its
+// accounts, so it is sorted again then, not on every tick.
+func (p Policy) NextChange(a Account, now time.Time) time.Time {
+	switch {
+	case a.Damaged != nil, a.NeedsRelink, a.LastError != "", a.AccessExpiry.IsZero(), !now.Before(a.AccessExpiry):
+		return time.Time{}
+	}
+	if w := a.AccessExpiry.Add(-p.Window(a.AccessIssued, a.AccessExpiry)); now.Before(w) {
+		return w
+	}
+	return a.AccessExpiry
+}
+
 // String names a status for logs and JSON ("valid", "expiring_soon", ...).
 func (st Status) String() string {
 	switch st {

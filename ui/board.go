@@ -37,12 +37,14 @@ func (b *board) set(loaded []accounts.Account) {
 	for i, a := range b.accts {
 		b.byName[a.Name] = i
 	}
+	b.sched.Track(b.accts)
 }
 
 // update takes the state a refresh returned.
 func (b *board) update(a accounts.Account) {
 	if i, ok := b.byName[a.Name]; ok {
 		b.accts[i] = a
+		b.sched.Changed(a)
 	}
 }
 
@@ -90,6 +92,9 @@ func (b *board) Refreshing(name string) bool { return b.sched.InFlight(name) }
 
 // RefreshDue is when the policy refreshes a.
 func (b *board) RefreshDue(a accounts.Account) time.Time { return b.pol.RefreshDue(a) }
+
+// NextChange is when a's status may next change by the clock alone.
+func (b *board) NextChange(a accounts.Account) time.Time { return b.pol.NextChange(a, b.c.Now) }
 
 // ---- loading ------------------------------------------------------------------
 

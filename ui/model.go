@@ -42,6 +42,10 @@ type Model struct {
 	// the one 1 Hz tick
 	ticking bool
 	tickGen int
+	// sortHeld: the list was sorted less than sortEvery ago; changes until
+	// then are sorted together when sortMsg comes (a storm of refreshes
+	// sorts the list a few times a second, not once per refresh)
+	sortHeld bool
 
 	// status line
 	toast      string
@@ -95,6 +99,14 @@ func (m *Model) shutdown() {
 // ---- messages the root handles ------------------------------------------------
 
 type tickMsg struct{ gen int }
+
+// sortMsg ends a sortEvery during which the list was sorted.
+type sortMsg struct{}
+
+// sortEvery is how often at most the list is sorted again because refreshes
+// ended (a sort of 1,000 accounts takes about a millisecond here, a frame
+// is 25 ms).
+const sortEvery = 100 * time.Millisecond
 
 type loadedMsg struct {
 	accts   []accounts.Account
@@ -174,6 +186,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.ticking = false
 		return m.onTick()
+	case sortMsg:
+		m.sortHeld = false
+		if m.list.Dirty() {
+			return m.sortSoon()
+		}
+		return nil
 	case loadedMsg:
 		return m.onLoaded(msg)
 	case refreshDoneMsg:
@@ -257,7 +275,7 @@ func (m *Model) needTick() bool {
 	if t, ok := m.screen.(common.Ticking); ok && t.NeedsTick() {
 		return true
 	}
-	return m.sched.Waiting(m.board.accts)
+	return m.sched.Waiting()
 }
 
 func (m *Model) onTick() tea.Cmd {
@@ -269,7 +287,7 @@ func (m *Model) onTick() tea.Cmd {
 	if !m.clipUntil.IsZero() && !m.c.Now.Before(m.clipUntil) {
 		cmds = append(cmds, m.clearClipboard())
 	}
-	m.list.Resort()
+	m.list.Tick() // sorts only if a status may have changed since the last sort
 	cmds = append(cmds, m.scheduleRefreshes())
 	// while ticking anyway, pick up changes other processes (the CLI) made
 	if m.c.Now.Sub(m.lastLoad) >= 15*time.Second {
@@ -300,8 +318,11 @@ func (m *Model) setWarning(s string) {
 // scheduleRefreshes starts the due background refreshes the scheduler lets run.
 func (m *Model) scheduleRefreshes() tea.Cmd {
 	var cmds []tea.Cmd
-	for _, name := range m.sched.Next(m.board.accts, m.c.Now, m.board.exists) {
+	for _, name := range m.sched.Next(m.c.Now, m.board.exists) {
 		cmds = append(cmds, m.refreshCmd(name, false))
+	}
+	if len(cmds) > 0 {
+		cmds = append(cmds, m.sortSoon()) // they show as refreshing
 	}
 	return tea.Batch(cmds...)
 }
@@ -309,7 +330,21 @@ func (m *Model) scheduleRefreshes() tea.Cmd {
 // startRefresh refreshes name now, because the user asked.
 func (m *Model) startRefresh(name string) tea.Cmd {
 	m.sched.Start(name, true)
-	return m.refreshCmd(name, true)
+	return tea.Batch(m.refreshCmd(name, true), m.sortSoon())
+}
+
+// sortSoon sorts the list again because accounts changed: at once, unless
+// it was sorted less than sortEvery ago; then once when that time is up,
+// whatever changed meanwhile (the rows show every change at once; only
+// their order waits).
+func (m *Model) sortSoon() tea.Cmd {
+	if m.sortHeld {
+		m.list.Invalidate()
+		return nil
+	}
+	m.list.Resort()
+	m.sortHeld = true
+	return tea.Tick(sortEvery, func(time.Time) tea.Msg { return sortMsg{} })
 }
 
 // refreshCmd refreshes name: now when the user asked, else only if it is
@@ -332,23 +367,27 @@ func (m *Model) onRefreshDone(msg refreshDoneMsg) tea.Cmd {
 	res := m.sched.Done(msg.name, msg.err, m.c.Now)
 	switch {
 	case msg.err == nil:
-		if msg.acct.Name == msg.name {
-			m.board.update(msg.acct)
-		}
 		if res.Manual {
 			m.setToast("Refreshed "+termtext.Clean(msg.name), false)
 		}
-		m.list.SetAccounts(m.board.accts, "")
-		return tea.Batch(m.scheduleRefreshes(), m.load(""))
-	case res.Locked:
-		if res.Manual {
-			return m.openUnlock("to refresh "+msg.name, common.Refresh{Name: msg.name})
+		if msg.acct.Name != msg.name { // no account came back: read them all
+			return tea.Batch(m.sortSoon(), m.scheduleRefreshes(), m.load(""))
 		}
-		return nil
+		// The refresh returned the account as stored: no need to read
+		// every account file again (a storm of 1,000 refreshes read
+		// 1,000 x 1,000 files); the periodic load picks up the rest.
+		m.board.update(msg.acct)
+		return tea.Batch(m.sortSoon(), m.scheduleRefreshes())
+	case res.Locked:
+		cmd := m.sortSoon() // no longer refreshing
+		if res.Manual {
+			return tea.Batch(cmd, m.openUnlock("to refresh "+msg.name, common.Refresh{Name: msg.name}))
+		}
+		return cmd
 	}
 	if res.Manual {
 		m.setToast("Refresh of "+termtext.Clean(msg.name)+" failed", true)
 	}
 	// the store records LastError / NeedsRelink in the account file: read it back
-	return tea.Batch(m.scheduleRefreshes(), m.load(""))
+	return tea.Batch(m.sortSoon(), m.scheduleRefreshes(), m.load(""))
 }

@@ -71,7 +71,7 @@ func BenchmarkFirstFrame1000Locked(b *testing.B) {
 		m := New(Options{Store: st, Getenv: func(k string) string { return env[k] }})
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 27})
 		m.Update(m.load("")())
-		if v := m.View().Content; !strings.Contains(v, "1000 accounts") || !strings.Contains(v, "(locked)") {
+		if v := m.View().Content; !strings.Contains(v, "1000 accounts") || !strings.Contains(v, "keyring: file (") {
 			b.Fatalf("first frame:\n%s", v)
 		}
 		m.shutdown()

@@ -23,6 +23,9 @@ type Accounts interface {
 	Refreshing(name string) bool
 	// RefreshDue is when the policy refreshes a (zero: never by itself).
 	RefreshDue(a accounts.Account) time.Time
+	// NextChange is when a's status may next change with only the clock
+	// moving (zero: never; accounts.Policy.NextChange).
+	NextChange(a accounts.Account) time.Time
 }
 
 // Badge is a status as shown in the list and the detail view.

@@ -3,6 +3,7 @@ package common
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
@@ -74,13 +75,25 @@ func ProviderName(p flow.Provider) string {
 	if p.ID == "" {
 		return label
 	}
-	for _, b := range flow.Presets() {
-		if b.ID != p.ID && b.DisplayName == p.DisplayName {
+	for _, b := range presetNames() {
+		if b.id != p.ID && b.name == p.DisplayName {
 			return termtext.Clean(p.ID) + " (" + label + ")"
 		}
 	}
 	return label
 }
+
+type presetName struct{ id, name string }
+
+// presetNames are the presets' ids and display names, made the first time
+// a name is needed (not at start-up; flow.Presets builds every preset).
+var presetNames = sync.OnceValue(func() []presetName {
+	var out []presetName
+	for _, b := range flow.Presets() {
+		out = append(out, presetName{b.ID, b.DisplayName})
+	}
+	return out
+})
 
 // ShortError is the gist of an account's error for its row: what the status
 // already says ("the account must be linked again") and the account's name

@@ -57,14 +57,7 @@ func (l layout) width() int {
 // REFRESHED, REFRESH, then the short forms of STATUS and PROVIDER,
 // PROVIDER itself, and the short countdown. NAME is cut last.
 func (m *Model) columns() layout {
-	names, provs, provIDs, scopes := 4, 8, 8, 6
-	for _, i := range m.rows {
-		a := m.accts[i]
-		names = max(names, ansi.StringWidth(termtext.Clean(a.Name)))
-		provs = max(provs, ansi.StringWidth(providerText(a.Provider, wideProvMax)))
-		provIDs = max(provIDs, ansi.StringWidth(providerText(a.Provider, provMax)))
-		scopes = max(scopes, ansi.StringWidth(scopeText(a)))
-	}
+	names, provs, provIDs, scopes := m.w.names, m.w.provs, m.w.provIDs, m.w.scopes
 	l := layout{name: min(names, nameMax), prov: min(provs, wideProvMax), status: statusLong, token: tokenLong,
 		refresh: refreshLong, refreshLong: true, last: lastW, expAt: expAtW, linked: linkedW, scopes: min(scopes, scopesMax)}
 	steps := []func(){
@@ -91,12 +84,30 @@ func (m *Model) columns() layout {
 	return l
 }
 
-func (m *Model) shortProvWidth() int {
-	w := 8
+func (m *Model) shortProvWidth() int { return min(m.w.provShort, 12) }
+
+// measure finds the widest cells of the rows (Resort calls it: the rows
+// change only there). Accounts of one provider share its texts, worked out
+// once per provider.
+func (m *Model) measure() {
+	w := widths{names: 4, provs: 8, provIDs: 8, scopes: 6, provShort: 8}
+	type provKey struct{ id, name string }
+	type provW struct{ wide, ids, short int }
+	seen := map[provKey]provW{}
 	for _, i := range m.rows {
-		w = max(w, ansi.StringWidth(providerShort(m.accts[i].Provider)))
+		a := m.accts[i]
+		w.names = max(w.names, ansi.StringWidth(termtext.Clean(a.Name)))
+		k := provKey{a.Provider.ID, a.Provider.DisplayName}
+		pw, ok := seen[k]
+		if !ok {
+			pw = provW{ansi.StringWidth(providerText(a.Provider, wideProvMax)), ansi.StringWidth(providerText(a.Provider, provMax)),
+				ansi.StringWidth(providerShort(a.Provider))}
+			seen[k] = pw
+		}
+		w.provs, w.provIDs, w.provShort = max(w.provs, pw.wide), max(w.provIDs, pw.ids), max(w.provShort, pw.short)
+		w.scopes = max(w.scopes, ansi.StringWidth(scopeText(a)))
 	}
-	return min(w, 12)
+	m.w = w
 }
 
 // providerText is the provider's name, or its id when the name is longer

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -18,8 +19,12 @@ import (
 )
 
 // Model is the list screen. The root gives it the accounts (SetAccounts)
-// and says when to sort them again (Resort: on every tick, load and
-// finished refresh); it reads statuses from the root's common.Accounts.
+// and tells it when one changed (Invalidate) and when the clock moved
+// (Tick); it reads statuses from the root's common.Accounts. It sorts when
+// something changed, not on every tick: after SetAccounts, a change of the
+// filter, an Invalidate, or once the clock reaches the earliest moment a
+// status can change by itself (next). Between sorts a tick costs nothing
+// but the rows on screen, however many accounts there are.
 type Model struct {
 	c    *common.Common
 	st   common.Accounts
@@ -36,7 +41,15 @@ type Model struct {
 	loadErr   string
 	filter    textinput.Model
 	filtering bool
+
+	next  time.Time // the earliest status change by the clock alone (zero: none)
+	dirty bool      // an account changed since the last sort (Invalidate)
+	w     widths    // of what the rows show, measured at the last sort
 }
+
+// widths are the widest cells of the rows (what columns fits to the
+// terminal), measured when the rows change rather than on every View.
+type widths struct{ names, provs, provIDs, scopes, provShort int }
 
 // New returns the list, empty until the first SetAccounts.
 func New(c *common.Common, st common.Accounts, demo, offerDemo bool) *Model {
@@ -84,11 +97,28 @@ func attention(s accounts.Status) int {
 	return 6 // does not expire
 }
 
+// Invalidate says an account's state changed (a refresh started or
+// ended): the next Tick or Sorted sorts again.
+func (m *Model) Invalidate() { m.dirty = true }
+
+// Dirty says whether the rows wait for a sort (Invalidate was called).
+func (m *Model) Dirty() bool { return m.dirty }
+
+// Tick follows the clock (Common.Now): it sorts again only when the list
+// was invalidated or some account's status may have changed by itself
+// since the last sort.
+func (m *Model) Tick() {
+	if m.dirty || !m.next.IsZero() && !m.c.Now.Before(m.next) {
+		m.Resort()
+	}
+}
+
 // Resort recomputes the visible rows: filtered, sorted by attention, then
 // expiry (soonest first), then name; the selection follows its account.
 func (m *Model) Resort() {
 	q := strings.ToLower(strings.TrimSpace(m.filter.Value()))
 	m.rows = m.rows[:0]
+	m.next, m.dirty = time.Time{}, false
 	ranks := make([]int, len(m.accts))
 	for i, a := range m.accts {
 		if q != "" && !strings.Contains(strings.ToLower(a.Name), q) &&
@@ -96,6 +126,9 @@ func (m *Model) Resort() {
 			continue
 		}
 		ranks[i] = attention(m.st.Status(a))
+		if t := m.st.NextChange(a); !t.IsZero() && (m.next.IsZero() || t.Before(m.next)) {
+			m.next = t
+		}
 		m.rows = append(m.rows, i)
 	}
 	slices.SortStableFunc(m.rows, func(x, y int) int {
@@ -115,6 +148,7 @@ func (m *Model) Resort() {
 		}
 		return cmp.Compare(ax.Name, ay.Name)
 	})
+	m.measure()
 	if m.selName != "" {
 		m.selectName(m.selName)
 	} else {

@@ -62,6 +62,7 @@ func (f *Accounts) Status(a accounts.Account) accounts.Status {
 func (f *Accounts) RowErr(name string) string               { return f.Errs[name] }
 func (f *Accounts) Refreshing(name string) bool             { return f.InFlight[name] }
 func (f *Accounts) RefreshDue(a accounts.Account) time.Time { return f.Policy.RefreshDue(a) }
+func (f *Accounts) NextChange(a accounts.Account) time.Time { return f.Policy.NextChange(a, f.C.Now) }
 
 // Key is a key press as the terminal sends it ("enter", "esc", "ctrl+c",
 // "tab", or one character).
