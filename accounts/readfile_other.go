@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // fileKey identifies one version of a file for the cache (readfile_unix.go).
@@ -17,6 +18,14 @@ type fileKey struct {
 func (k fileKey) same(o fileKey) bool {
 	return k.fi != nil && o.fi != nil && os.SameFile(k.fi, o.fi) &&
 		k.fi.ModTime().Equal(o.fi.ModTime()) && k.fi.Size() == o.fi.Size()
+}
+
+// modTime is the file's last change.
+func (k fileKey) modTime() time.Time {
+	if k.fi == nil {
+		return time.Time{}
+	}
+	return k.fi.ModTime()
 }
 
 func statFile(dir *os.File, name string) (fileKey, error) {

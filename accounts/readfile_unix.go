@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,6 +28,9 @@ func keyOf(st *unix.Stat_t) fileKey {
 }
 
 func (k fileKey) same(o fileKey) bool { return k == o }
+
+// modTime is the file's last change (the later of mtime and ctime).
+func (k fileKey) modTime() time.Time { return time.Unix(0, max(k.mtime, k.ctime)) }
 
 // dirFD is where name is looked up: in dir (list opens the accounts
 // directory once and finds its 1,000 files there: an open or stat then costs
