@@ -87,6 +87,9 @@ func whyMissing(name string) string {
 		if busguard.Guarded() {
 			return "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and /run/user/" + strconv.Itoa(os.Getuid()) + "/bus does not exist)"
 		}
+		if busguard.Skipped() {
+			return busguard.EnvKeyring + " names a keyring that does not use D-Bus, so tokenring did not connect to the session bus"
+		}
 		if name == "kwallet" && os.Getenv("DISABLE_KWALLET") == "1" {
 			return "DISABLE_KWALLET=1 is set"
 		}

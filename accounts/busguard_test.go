@@ -1,11 +1,14 @@
 package accounts
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -77,6 +80,71 @@ func TestHeadlessStartSpawnsNothing(t *testing.T) {
 	out = run(control)
 	if _, err := os.Stat(marker); err != nil {
 		t.Fatalf("control: keyring without busguard did not run the fake dbus-launch (the test cannot fail):\n%s", out)
+	}
+}
+
+// With a session bus, keyring's inits connect to it unless TOKENRING_KEYRING
+// names a keyring that does not use D-Bus: then busguard keeps them off it
+// (no connection at all) and gives the user's address back afterwards.
+func TestBusguardSkipsTheBusForOtherKeyrings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	tmp := t.TempDir()
+	exe := filepath.Join(tmp, "busprobe")
+	cmd := exec.Command("go", "build", "-o", exe, "./accounts/testdata/busprobe")
+	cmd.Dir = ".."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	sock := filepath.Join(tmp, "bus")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var mu sync.Mutex
+	conns := 0
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns++
+			mu.Unlock()
+			c.Close() // no D-Bus here: the client's authentication fails at once
+		}
+	}()
+	addr := "unix:path=" + sock
+	run := func(keyringEnv string) (string, int) {
+		mu.Lock()
+		before := conns
+		mu.Unlock()
+		var envv []string
+		for _, e := range os.Environ() {
+			if !strings.HasPrefix(e, "DBUS_SESSION_BUS_ADDRESS=") && !strings.HasPrefix(e, "TOKENRING_") {
+				envv = append(envv, e)
+			}
+		}
+		envv = append(envv, "DBUS_SESSION_BUS_ADDRESS="+addr, "TOKENRING_KEYRING="+keyringEnv)
+		c := exec.Command(exe, filepath.Join(tmp, "cfg-"+keyringEnv))
+		c.Env = envv
+		b, _ := c.CombinedOutput()
+		mu.Lock()
+		defer mu.Unlock()
+		return string(b), conns - before
+	}
+	out, n := run("file")
+	if n != 0 {
+		t.Errorf("TOKENRING_KEYRING=file: %d connections to the session bus at start-up:\n%s", n, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("DBUS_SESSION_BUS_ADDRESS=%q", addr)) {
+		t.Errorf("the user's address was not given back:\n%s", out)
+	}
+	if out, n = run(""); n == 0 {
+		t.Errorf("automatic keyring: keyring's inits did not try the bus (the test cannot fail):\n%s", out)
 	}
 }
 
