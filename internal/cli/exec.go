@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -47,7 +46,20 @@ type execOptions struct {
 	minValid time.Duration
 }
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// envName is an environment variable name exec may set: a letter or '_',
+// then letters, digits and '_'. (It was a regexp compiled at every start of
+// every command: issue 13 keeps package init off the hot paths.)
+func envName(s string) bool {
+	for i, c := range []byte(s) {
+		switch {
+		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
 
 func newExecCmd(a *app) *cobra.Command {
 	var (
@@ -106,7 +118,7 @@ If COMMAND cannot be found tokenring exits with 127, if it cannot be run with
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.name, o.argv = args[0], args[1:]
-			if !envName.MatchString(o.envVar) {
+			if !envName(o.envVar) {
 				return usageErrorf("--env %q is not a variable name (letters, digits and _, not starting with a digit)", termtext.Snippet(o.envVar, 40))
 			}
 			if sigName != "" {
