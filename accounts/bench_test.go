@@ -36,7 +36,7 @@ func forgetAll(s *Store) {
 	clear(s.files.cache)
 	s.files.mu.Unlock()
 	s.files.lmu.Lock()
-	s.files.listedAt = time.Time{} // and its last listing
+	s.files.last = Stamp{} // and its last listing
 	s.files.lmu.Unlock()
 }
 

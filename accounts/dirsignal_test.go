@@ -3,9 +3,12 @@ package accounts
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenring/tokenring/flow"
 )
 
 // The accounts directory's own stat is list's change signal: a write by
@@ -64,5 +67,70 @@ func TestListTrustsTheDirectoryStat(t *testing.T) {
 	}
 	if got, _ := f.list(); got[1].LastError != "" {
 		t.Fatal("a directory changed just before the last listing was trusted")
+	}
+}
+
+// AccountsSince lists nothing while the directory holds what the stamped
+// listing found, and lists again once a file is renamed into it.
+func TestAccountsSince(t *testing.T) {
+	old := racyDir
+	racyDir = 0
+	defer func() { racyDir = old }()
+	dir := t.TempDir()
+	s := openFile(t, dir, "pass", nil, nil)
+	writeAccountFiles(t, s, Account{Name: "a", LinkedAt: time.Now()})
+	got, st, changed, err := s.AccountsSince(Stamp{})
+	if err != nil || !changed || len(got) != 1 {
+		t.Fatalf("first listing: %v %v %v", got, changed, err)
+	}
+	if got, st2, changed, err := s.AccountsSince(st); err != nil || changed || got != nil || st2 != st {
+		t.Fatalf("nothing changed, yet: %v %v %v", got, changed, err)
+	}
+	writeAccountFiles(t, s, Account{Name: "b", LinkedAt: time.Now()})
+	got, st3, changed, err := s.AccountsSince(st)
+	if err != nil || !changed || len(got) != 2 || st3 == st {
+		t.Fatalf("after a new file: %v %v %v", got, changed, err)
+	}
+	racyDir = time.Hour // a listing that began just after a change is never trusted
+	if _, _, changed, _ := s.AccountsSince(st3); !changed {
+		t.Fatal("a directory changed within racyDir of the listing was trusted")
+	}
+}
+
+// The cache keeps accounts as cachedAccount: every field of Account but
+// Provider (kept once per provider) and Damaged (the entry's err) must be
+// there, or a cached account would lose it.
+func TestCachedAccountHasEveryField(t *testing.T) {
+	at, ct := reflect.TypeOf(Account{}), reflect.TypeOf(cachedAccount{})
+	var a Account
+	av := reflect.ValueOf(&a).Elem()
+	for i := range at.NumField() {
+		f := at.Field(i)
+		if f.Name == "Provider" || f.Name == "Damaged" {
+			continue
+		}
+		cf, ok := ct.FieldByName(f.Name)
+		if !ok || cf.Type != f.Type {
+			t.Errorf("Account.%s (%s) is not in cachedAccount", f.Name, f.Type)
+			continue
+		}
+		// a value in every field, for the round trip below
+		switch v := av.Field(i); v.Kind() {
+		case reflect.String:
+			v.SetString("x-" + f.Name)
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Slice:
+			v.Set(reflect.ValueOf([]string{f.Name}))
+		case reflect.Struct:
+			v.Set(reflect.ValueOf(time.Unix(int64(1000+i), 0)))
+		default:
+			t.Errorf("Account.%s: kind %s not filled by this test", f.Name, v.Kind())
+		}
+	}
+	p := flow.Provider{ID: "p"}
+	a.Provider = p
+	if got := (fileEntry{acct: compact(a), prov: &p}).account(); !reflect.DeepEqual(got, a) {
+		t.Errorf("round trip through the cache:\n got %+v\nwant %+v", got, a)
 	}
 }

@@ -54,44 +54,103 @@ type accountFiles struct {
 	cache map[string]fileEntry // by the name the file is named after
 
 	pmu   sync.Mutex
-	provs map[string]flow.Provider // decoded providers by their JSON
+	provs map[string]*flow.Provider // decoded providers by their JSON
 
 	// The last listing, for the directory's own stat as the change signal
-	// (see list): the directory's stat key then, when that listing began,
-	// and the names it found (their entries are in cache). whole: every
-	// entry was cached (none unreadable).
-	lmu      sync.Mutex
-	dirKey   fileKey
-	listedAt time.Time
-	names    []string
-	whole    bool
+	// (see list): its stamp and the names it found (their entries are in
+	// cache).
+	lmu   sync.Mutex
+	last  Stamp
+	names []string
 }
 
-// fileEntry is what one file held when it had the stat key.
+// Stamp identifies a listing of the accounts (Store.AccountsSince): the
+// accounts directory's stat key when it began, when it began, and whether
+// every file it met was cached (none unreadable). The zero Stamp matches
+// no listing.
+type Stamp struct {
+	key   fileKey
+	at    time.Time
+	whole bool
+}
+
+// trusts says whether a directory whose stat key is now dk still holds
+// what the listing of s found: the same key, and the listing began at
+// least racyDir after the directory last changed.
+func (s Stamp) trusts(dk fileKey) bool {
+	return s.whole && !s.at.IsZero() && dk.same(s.key) && s.at.Sub(dk.modTime()) >= racyDir
+}
+
+// fileEntry is what one file held when it had the stat key: the account
+// without its provider (cachedAccount), and its provider, shared by the
+// accounts of that provider (providerField decodes each distinct one
+// once). An Account is 560 bytes, 328 of them the provider: a copy in every
+// entry was a third of a 10,000-account TUI's heap.
 type fileEntry struct {
 	key  fileKey
-	acct Account
-	err  *DamagedError // the file cannot be used; acct is then zero
+	acct cachedAccount
+	prov *flow.Provider // nil: the file has no provider
+	err  *DamagedError  // the file cannot be used; acct is then zero
+}
+
+// cachedAccount is an Account without its Provider and Damaged, as the
+// cache keeps it. TestCachedAccountHasEveryField fails when Account gains
+// a field this does not carry.
+type cachedAccount struct {
+	Name          string
+	Scopes        []string
+	LinkedAt      time.Time
+	AccessExpiry  time.Time
+	ExpirySource  flow.ExpirySource
+	AccessIssued  time.Time
+	RefreshExpiry time.Time
+	HasRefresh    bool
+	HasIDToken    bool
+	LastRefresh   time.Time
+	LastError     string
+	NeedsRelink   bool
+	RefreshKeeps  bool
+	Backend       string
+}
+
+func compact(a Account) cachedAccount {
+	return cachedAccount{Name: a.Name, Scopes: a.Scopes, LinkedAt: a.LinkedAt, AccessExpiry: a.AccessExpiry,
+		ExpirySource: a.ExpirySource, AccessIssued: a.AccessIssued, RefreshExpiry: a.RefreshExpiry,
+		HasRefresh: a.HasRefresh, HasIDToken: a.HasIDToken, LastRefresh: a.LastRefresh, LastError: a.LastError,
+		NeedsRelink: a.NeedsRelink, RefreshKeeps: a.RefreshKeeps, Backend: a.Backend}
+}
+
+// account is the cached account with its provider.
+func (e fileEntry) account() Account {
+	c := e.acct
+	a := Account{Name: c.Name, Scopes: c.Scopes, LinkedAt: c.LinkedAt, AccessExpiry: c.AccessExpiry,
+		ExpirySource: c.ExpirySource, AccessIssued: c.AccessIssued, RefreshExpiry: c.RefreshExpiry,
+		HasRefresh: c.HasRefresh, HasIDToken: c.HasIDToken, LastRefresh: c.LastRefresh, LastError: c.LastError,
+		NeedsRelink: c.NeedsRelink, RefreshKeeps: c.RefreshKeeps, Backend: c.Backend}
+	if e.prov != nil {
+		a.Provider = *e.prov
+	}
+	return a
 }
 
 func (e fileEntry) result() (Account, error) {
 	if e.err != nil {
 		return Account{}, e.err
 	}
-	return e.acct, nil
+	return e.account(), nil
 }
 
 // listed is how the entry shows in a list: a damaged file as an account
 // of the name it is named after (made printable) that carries the damage.
 func (e fileEntry) listed() Account {
 	if e.err == nil {
-		return e.acct
+		return e.account()
 	}
 	return Account{Name: e.err.Name, Damaged: e.err, LastError: e.err.Error()}
 }
 
 func newAccountFiles(dir string) *accountFiles {
-	return &accountFiles{dir: dir, cache: map[string]fileEntry{}, provs: map[string]flow.Provider{}}
+	return &accountFiles{dir: dir, cache: map[string]fileEntry{}, provs: map[string]*flow.Provider{}}
 }
 
 func (f *accountFiles) path(name string) string { return filepath.Join(f.dir, name+".json") }
@@ -99,7 +158,7 @@ func (f *accountFiles) path(name string) string { return filepath.Join(f.dir, na
 // get returns the account in name's file: ErrNotFound when there is none,
 // a *DamagedError when it cannot be used.
 func (f *accountFiles) get(name string) (Account, error) {
-	e, err := f.entry(nil, name)
+	e, err := f.entry(nil, name, nil)
 	if err != nil {
 		return Account{}, err
 	}
@@ -107,8 +166,9 @@ func (f *accountFiles) get(name string) (Account, error) {
 }
 
 // entry returns name's file as cached when its stat is unchanged, else
-// reads it. dir is the open accounts directory, or nil.
-func (f *accountFiles) entry(dir *os.File, name string) (fileEntry, error) {
+// reads it. dir is the open accounts directory, or nil; buf, if not nil,
+// is a buffer to read into and keep for the next read.
+func (f *accountFiles) entry(dir *os.File, name string, buf *[]byte) (fileEntry, error) {
 	f.mu.Lock()
 	c, ok := f.cache[name]
 	f.mu.Unlock()
@@ -117,7 +177,7 @@ func (f *accountFiles) entry(dir *os.File, name string) (fileEntry, error) {
 			return c, nil
 		} // gone or unreadable: read says which
 	}
-	return f.read(dir, name)
+	return f.read(dir, name, buf)
 }
 
 // rel is how name's file is named to the system calls: in dir, or whole.
@@ -129,9 +189,16 @@ func (f *accountFiles) rel(dir *os.File, name string) string {
 }
 
 // read reads and checks name's file and caches the result.
-func (f *accountFiles) read(dir *os.File, name string) (fileEntry, error) {
+func (f *accountFiles) read(dir *os.File, name string, buf *[]byte) (fileEntry, error) {
 	path := f.path(name)
-	data, key, err := readSmallFile(dir, f.rel(dir, name), maxAccountFile)
+	var reuse []byte
+	if buf != nil {
+		reuse = *buf
+	}
+	data, key, err := readSmallFile(dir, f.rel(dir, name), maxAccountFile, reuse)
+	if buf != nil && cap(data) <= 64<<10 {
+		*buf = data // keep a buffer of an ordinary size for the next file
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		f.forget(name)
 		return fileEntry{}, ErrNotFound
@@ -149,7 +216,9 @@ func (f *accountFiles) read(dir *os.File, name string) (fileEntry, error) {
 	if !key.regular {
 		e.err = damaged(name, path, "it is not a regular file")
 	} else {
-		e.acct, e.err = f.parseAccount(name, path, data)
+		var a Account
+		a, e.prov, e.err = f.parseAccount(name, path, data)
+		e.acct = compact(a)
 	}
 	f.mu.Lock()
 	f.cache[name] = e
@@ -159,29 +228,30 @@ func (f *accountFiles) read(dir *os.File, name string) (fileEntry, error) {
 
 // parseAccount checks what an account file holds: a document of this
 // format naming the account the file is named after.
-func (f *accountFiles) parseAccount(name, path string, data []byte) (Account, *DamagedError) {
+func (f *accountFiles) parseAccount(name, path string, data []byte) (Account, *flow.Provider, *DamagedError) {
 	if ValidName(name) != nil {
-		return Account{}, damaged(name, path, "its name is not an account name")
+		return Account{}, nil, damaged(name, path, "its name is not an account name")
 	}
 	if len(data) > maxAccountFile {
-		return Account{}, damaged(name, path, "it is larger than 1 MiB")
+		return Account{}, nil, damaged(name, path, "it is larger than 1 MiB")
 	}
 	var doc accountFile
-	lazy := lazyFile{Version: &doc.Version, Account: &doc.Account, Provider: &providerField{f, &doc.Provider}}
+	pf := &providerField{f: f, p: &doc.Provider}
+	lazy := lazyFile{Version: &doc.Version, Account: &doc.Account, Provider: pf}
 	if err := json.Unmarshal(data, &lazy); err != nil {
-		return Account{}, damaged(name, path, "it is not an account's JSON: "+err.Error())
+		return Account{}, nil, damaged(name, path, "it is not an account's JSON: "+err.Error())
 	}
 	switch {
 	case doc.Version > fileVersion:
 		e := damaged(name, path, fmt.Sprintf("a newer tokenring wrote it (format %d)", doc.Version))
 		e.Fix = "update tokenring"
-		return Account{}, e
+		return Account{}, nil, e
 	case doc.Version < 1:
-		return Account{}, damaged(name, path, "it has no format version")
+		return Account{}, nil, damaged(name, path, "it has no format version")
 	case doc.Name != name:
-		return Account{}, damaged(name, path, fmt.Sprintf("it holds the account %q", doc.Name))
+		return Account{}, nil, damaged(name, path, fmt.Sprintf("it holds the account %q", doc.Name))
 	}
-	return doc.Account, nil
+	return doc.Account, pf.shared, nil
 }
 
 // lazyFile decodes an account file, its provider through providerField
@@ -199,8 +269,9 @@ type lazyFile struct {
 // bytes copied). Its slices and maps are then shared by those accounts
 // (Store.Accounts says: read-only).
 type providerField struct {
-	f *accountFiles
-	p *flow.Provider
+	f      *accountFiles
+	p      *flow.Provider
+	shared *flow.Provider // the one decoded copy (the cache points to it)
 }
 
 func (pf *providerField) UnmarshalJSON(raw []byte) error {
@@ -209,11 +280,11 @@ func (pf *providerField) UnmarshalJSON(raw []byte) error {
 	got, ok := f.provs[string(raw)]
 	f.pmu.Unlock()
 	if ok {
-		*pf.p = got
+		*pf.p, pf.shared = *got, got
 		return nil
 	}
-	var p flow.Provider
-	if err := json.Unmarshal(raw, &p); err != nil {
+	p := new(flow.Provider)
+	if err := json.Unmarshal(raw, p); err != nil {
 		return err
 	}
 	p.Scopes = slices.Clip(p.Scopes) // shared: an append must not write into another account's
@@ -223,7 +294,7 @@ func (pf *providerField) UnmarshalJSON(raw []byte) error {
 	}
 	f.provs[string(raw)] = p
 	f.pmu.Unlock()
-	*pf.p = p
+	*pf.p, pf.shared = *p, p
 	return nil
 }
 
@@ -245,27 +316,38 @@ func (pf *providerField) UnmarshalJSON(raw []byte) error {
 // change within one tick of the file system's clock may leave the mtime
 // as it was), nor a listing that met an unreadable file.
 func (f *accountFiles) list() ([]Account, error) {
+	out, _, _, err := f.listSince(Stamp{})
+	return out, err
+}
+
+// listSince is list, unless the directory still holds what the listing of
+// since found: then nothing is listed (changed false) and since is
+// returned. The stamp returned is that of the listing returned.
+func (f *accountFiles) listSince(since Stamp) (out []Account, stamp Stamp, changed bool, err error) {
 	start := time.Now()
 	dk, err := statFile(nil, f.dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, Stamp{}, true, nil
 	}
 	if err == nil {
-		if out, ok := f.unchanged(dk); ok {
-			return out, nil
+		if since.trusts(dk) {
+			return nil, since, false, nil
+		}
+		if out, st, ok := f.unchanged(dk); ok {
+			return out, st, true, nil
 		}
 	}
 	d, err := os.Open(f.dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, Stamp{}, true, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the accounts directory: %w", err)
+		return nil, Stamp{}, true, fmt.Errorf("reading the accounts directory: %w", err)
 	}
 	defer d.Close()
 	ents, err := d.ReadDir(-1)
 	if err != nil {
-		return nil, fmt.Errorf("reading the accounts directory %s: %w", f.dir, err)
+		return nil, Stamp{}, true, fmt.Errorf("reading the accounts directory %s: %w", f.dir, err)
 	}
 	names := make([]string, 0, len(ents))
 	for _, e := range ents {
@@ -279,7 +361,7 @@ func (f *accountFiles) list() ([]Account, error) {
 
 	// Stat every file, and read those not cached, on every core: a cold
 	// list of 1,000 accounts is ~1,000 small reads and decodes.
-	out := make([]Account, len(names))
+	out = make([]Account, len(names))
 	keep := make([]bool, len(names))
 	errs := make([]error, len(names))
 	cached := make([]bool, len(names))
@@ -289,8 +371,9 @@ func (f *accountFiles) list() ([]Account, error) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			var buf []byte // one read buffer per worker (the decoded account copies what it keeps)
 			for i := w; i < len(names); i += workers {
-				e, err := f.entry(d, names[i])
+				e, err := f.entry(d, names[i], &buf)
 				switch {
 				case errors.Is(err, ErrNotFound): // removed since the directory was read
 				case err != nil:
@@ -304,7 +387,7 @@ func (f *accountFiles) list() ([]Account, error) {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, Stamp{}, true, err
 	}
 	n, whole := 0, err == nil
 	for i := range out {
@@ -318,10 +401,11 @@ func (f *accountFiles) list() ([]Account, error) {
 		}
 	}
 	f.prune(names[:n])
+	stamp = Stamp{key: dk, at: start, whole: whole}
 	f.lmu.Lock()
-	f.dirKey, f.listedAt, f.names, f.whole = dk, start, names[:n], whole
+	f.last, f.names = stamp, names[:n]
 	f.lmu.Unlock()
-	return out[:n], nil
+	return out[:n], stamp, true, nil
 }
 
 // racyDir: a directory whose mtime is less than this before a listing began
@@ -331,12 +415,12 @@ var racyDir = time.Second
 // unchanged answers a listing from the cache when the directory's stat is
 // dk, as at the last listing, and that listing began at least racyDir after
 // the directory last changed.
-func (f *accountFiles) unchanged(dk fileKey) ([]Account, bool) {
+func (f *accountFiles) unchanged(dk fileKey) ([]Account, Stamp, bool) {
 	f.lmu.Lock()
-	names, ok := f.names, f.whole && !f.listedAt.IsZero() && dk.same(f.dirKey) && f.listedAt.Sub(dk.modTime()) >= racyDir
+	names, last := f.names, f.last
 	f.lmu.Unlock()
-	if !ok {
-		return nil, false
+	if !last.trusts(dk) {
+		return nil, Stamp{}, false
 	}
 	out := make([]Account, len(names))
 	f.mu.Lock()
@@ -344,11 +428,11 @@ func (f *accountFiles) unchanged(dk fileKey) ([]Account, bool) {
 	for i, n := range names {
 		e, ok := f.cache[n]
 		if !ok {
-			return nil, false
+			return nil, Stamp{}, false
 		}
 		out[i] = e.listed()
 	}
-	return out, true
+	return out, last, true
 }
 
 // prune drops cached entries of files no longer in the directory.

@@ -46,7 +46,7 @@ func join(dir *os.File, name string) string {
 
 // readSmallFile reads name, at most max+1 bytes (readfile_unix.go says why
 // it has a Unix version).
-func readSmallFile(dir *os.File, name string, max int64) ([]byte, fileKey, error) {
+func readSmallFile(dir *os.File, name string, max int64, _ []byte) ([]byte, fileKey, error) {
 	f, err := os.Open(join(dir, name))
 	if err != nil {
 		return nil, fileKey{}, err

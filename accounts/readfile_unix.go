@@ -58,7 +58,11 @@ func statFile(dir *os.File, name string) (fileKey, error) {
 // (17.6 µs a file through os.ReadFile, 8.2 µs here). O_NONBLOCK: a FIFO
 // named like an account file must not hang the open; it is then found not
 // regular and not read.
-func readSmallFile(dir *os.File, name string, max int64) ([]byte, fileKey, error) {
+//
+// buf, when large enough, is read into (the caller's reused buffer: the
+// list of 10,000 files is 10 MB of garbage otherwise); the data returned
+// may be it.
+func readSmallFile(dir *os.File, name string, max int64, buf []byte) ([]byte, fileKey, error) {
 	path := name
 	var fd int
 	err := ignoringEINTR(func() (err error) {
@@ -80,7 +84,10 @@ func readSmallFile(dir *os.File, name string, max int64) ([]byte, fileKey, error
 	// One read returns the whole file (size bytes, as fstat said): done
 	// without the read that would return 0. A file that changed since
 	// fstat is read to its end (or max+1 bytes); its next stat differs.
-	buf := make([]byte, 0, min(k.size, max)+1)
+	if want := min(k.size, max) + 1; int64(cap(buf)) < want {
+		buf = make([]byte, 0, want)
+	}
+	buf = buf[:0]
 	for {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, 4096)

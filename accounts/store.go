@@ -122,6 +122,16 @@ func (s *Store) Dir() string { return s.dir }
 // Provider maps are shared with the store's cache: treat them as read-only.
 func (s *Store) Accounts() ([]Account, error) { return s.files.list() }
 
+// AccountsSince is Accounts, unless the account files are still those the
+// listing stamped since found: then it lists nothing and says so (changed
+// false), at the cost of one stat of the accounts directory. A front end
+// that reloads the accounts periodically (the TUI, every 15 s) keeps what
+// it has while nothing changed. The zero Stamp always lists. When it can
+// tell and what it costs: see accountFiles.list.
+func (s *Store) AccountsSince(since Stamp) (accts []Account, stamp Stamp, changed bool, err error) {
+	return s.files.listSince(since)
+}
+
 // Account returns one account: ErrNotFound when there is none, a
 // *DamagedError (errors.Is ErrDamaged) when its file cannot be used.
 func (s *Store) Account(name string) (Account, error) {

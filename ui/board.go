@@ -99,10 +99,16 @@ func (b *board) NextChange(a accounts.Account) time.Time { return b.pol.NextChan
 // ---- loading ------------------------------------------------------------------
 
 func (m *Model) load(selName string) tea.Cmd {
-	st := m.o.Store
+	st, since := m.o.Store, m.stamp
 	return m.c.IO(func(ctx context.Context) tea.Msg {
-		a, err := st.Accounts()
-		msg := loadedMsg{accts: a, backend: st.Backend(), err: err, selName: selName}
+		msg := loadedMsg{backend: st.Backend(), selName: selName}
+		if s, ok := st.(AccountsSince); ok {
+			var changed bool
+			msg.accts, msg.stamp, changed, msg.err = s.AccountsSince(since)
+			msg.same = !changed && msg.err == nil
+		} else {
+			msg.accts, msg.err = st.Accounts()
+		}
 		if as, ok := st.(AgentState); ok {
 			msg.agent, msg.agentOK = as.AgentState(ctx)
 		}
@@ -123,6 +129,14 @@ func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 		return nil
 	}
 	m.lastLoad = m.c.Now
+	if msg.same {
+		// nothing changed: the board, its order and its schedule stand
+		if msg.selName != "" {
+			m.list.SetAccounts(m.board.accts, msg.selName)
+		}
+		return m.scheduleRefreshes()
+	}
+	m.stamp = msg.stamp
 	m.board.set(msg.accts)
 	m.list.SetAccounts(m.board.accts, msg.selName)
 	return m.scheduleRefreshes()

@@ -32,6 +32,7 @@ type Model struct {
 	agent    AgentInfo // the unlock agent's state (agentOK: one answered)
 	agentOK  bool
 	lastLoad time.Time
+	stamp    accounts.Stamp // of the listing the board holds (AccountsSince)
 
 	list   *list.Model   // always there: the screen the others return to
 	screen common.Screen // the list, the wizard or a detail view
@@ -110,6 +111,8 @@ const sortEvery = 100 * time.Millisecond
 
 type loadedMsg struct {
 	accts   []accounts.Account
+	stamp   accounts.Stamp
+	same    bool // nothing changed since the listing the load was given (accts nil)
 	backend accounts.BackendInfo
 	err     error
 	selName string // select this account once loaded (after linking)

@@ -77,6 +77,16 @@ type Backend interface {
 
 var _ Backend = (*accounts.Store)(nil)
 
+// AccountsSince is implemented by a Backend that can tell cheaply that the
+// accounts did not change since a listing (accounts.Store.AccountsSince):
+// the periodic reload then costs a stat instead of a listing, a sort and
+// a new schedule of every account.
+type AccountsSince interface {
+	AccountsSince(since accounts.Stamp) (accts []accounts.Account, stamp accounts.Stamp, changed bool, err error)
+}
+
+var _ AccountsSince = (*accounts.Store)(nil)
+
 // AgentState is implemented by a Backend that goes through tokenring's
 // unlock agent (`tokenring unlock`): the header then says "unlocked until
 // 18:40" instead of offering an unlock, and the info line shows what the

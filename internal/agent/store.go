@@ -111,6 +111,18 @@ func (s *Store) local(err error) bool {
 	return true
 }
 
+// AccountsSince is the local store's (the account files need no agent):
+// accounts.Store.AccountsSince, or Accounts for a store without it.
+func (s *Store) AccountsSince(since accounts.Stamp) ([]accounts.Account, accounts.Stamp, bool, error) {
+	if l, ok := s.Local.(interface {
+		AccountsSince(accounts.Stamp) ([]accounts.Account, accounts.Stamp, bool, error)
+	}); ok {
+		return l.AccountsSince(since)
+	}
+	a, err := s.Local.Accounts()
+	return a, accounts.Stamp{}, true, err
+}
+
 // Backend is the local store's, unlocked while the agent is.
 func (s *Store) Backend() accounts.BackendInfo {
 	info := s.Local.Backend()
