@@ -143,6 +143,7 @@ func shopServer(t *testing.T, ttl time.Duration) *localoauth.Server {
 // unlock once; then token, refresh, list, remove with no passphrase and no
 // terminal; lock; token fails with 5 again.
 func TestE2EAgentUnlockThenNoPassphrase(t *testing.T) {
+	t.Parallel()
 	c := agentCLI(t)
 	srv := shopServer(t, time.Hour)
 	linkShop(c, srv, "shop")
@@ -239,6 +240,7 @@ func TestE2EAgentUnlockForExpires(t *testing.T) {
 // A SIGKILLed agent leaves its socket behind: the next command works
 // without it (as if none ran), and the next unlock replaces it.
 func TestE2EAgentKilled(t *testing.T) {
+	t.Parallel()
 	c := agentCLI(t)
 	srv := shopServer(t, time.Hour)
 	linkShop(c, srv, "shop")
@@ -263,6 +265,7 @@ func TestE2EAgentKilled(t *testing.T) {
 
 // Two unlocks at once end with one agent.
 func TestE2EAgentTwoUnlocksOneAgent(t *testing.T) {
+	t.Parallel()
 	c := agentCLI(t)
 	srv := shopServer(t, time.Hour)
 	linkShop(c, srv, "shop")
@@ -300,6 +303,7 @@ func TestE2EAgentTwoUnlocksOneAgent(t *testing.T) {
 // directories opened up for the test) is refused by the agent's peer
 // check.
 func TestE2EAgentRefusesAnotherUser(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run a process as another user (CI runs as root)")
 	}
@@ -523,6 +527,7 @@ func TestE2EAgentBackgroundRefresh(t *testing.T) {
 // time as the agent's own schedule: still one refresh per due point at the
 // provider, and the TUI's header says until when the keyring is unlocked.
 func TestE2EAgentTUIAndTokenLoop(t *testing.T) {
+	t.Parallel()
 	ttl := envDuration(t, "TOKENRING_E2E_AGENT_TTL", 5*time.Second)
 	span := envDuration(t, "TOKENRING_E2E_AGENT_BUSY", 12*time.Second)
 	c := agentCLI(t)
@@ -584,6 +589,7 @@ func TestE2EAgentTUIAndTokenLoop(t *testing.T) {
 // key) is converted by the first command that unlocks it, loses nothing,
 // and the agent then serves it.
 func TestE2EAgentMigratesAnOlderKeyring(t *testing.T) {
+	t.Parallel()
 	c := agentCLI(t)
 	src := filepath.Join("accounts", "testdata", "keyring-52d8290")
 	for _, sub := range []string{"accounts", "keyring"} {
@@ -621,6 +627,7 @@ func TestE2EAgentMigratesAnOlderKeyring(t *testing.T) {
 // one of the two passphrases opens the keyring and every account's token
 // is there; a running agent gets the new passphrase.
 func TestE2EPasswdKilled(t *testing.T) {
+	t.Parallel()
 	c := agentCLI(t)
 	srv := shopServer(t, time.Hour)
 	names := []string{"a", "b", "c"}

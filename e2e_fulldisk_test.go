@@ -48,6 +48,7 @@ func onSmallDisk(t *testing.T, c *installation) (fill func(), free func()) {
 }
 
 func TestE2EFullDisk(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	fill, free := onSmallDisk(t, c)
 	const apiKey = "dr-api-key-disk"

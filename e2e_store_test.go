@@ -20,6 +20,7 @@ import (
 // and refresh fail (not with 0, not with "no such account"); link will not
 // take the name; remove clears it; the other account works throughout.
 func TestE2EDamagedAccountFile(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: "dr-key-e2e-damage"})
 	defer srv.Close()
@@ -85,6 +86,7 @@ func TestE2EDamagedAccountFile(t *testing.T) {
 // ffd1981 wrote (accounts/testdata/index-ffd1981): every account is
 // listed, and a token comes out of the migrated keyring.
 func TestE2EMigration(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.env["TOKENRING_PASSPHRASE"] = "fixture-pass"
 	src := filepath.Join("accounts", "testdata", "index-ffd1981")
@@ -125,6 +127,7 @@ func TestE2EMigration(t *testing.T) {
 // error and the scopes never come out raw from list, list --json, token or
 // refresh (their hints name the provider).
 func TestE2EAccountFileFieldsAreCleaned(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	const apiKey = "dr-api-key-esc"
 	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: time.Hour})

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -43,6 +44,15 @@ var (
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(e2eChildVar); mode != "" {
 		os.Exit(e2eChild(mode)) // the test binary as the command of tokenring exec
+	}
+	// The end-to-end tests mostly wait (for tokens to expire, for a child,
+	// for the screen): let more of them wait at once than the default
+	// -parallel (GOMAXPROCS, 2 here) unless the command line says otherwise.
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", "8")
 	}
 	code := m.Run()
 	if binDir != "" {
@@ -351,6 +361,7 @@ func warhornArgs(srv *localoauth.Server, name string) []string {
 }
 
 func TestE2EWarhorn(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	const clientSecret = "wh-secret-5b1e0c9d"
 	srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh-client", ClientSecret: clientSecret, RedirectURI: whRedirect})
@@ -432,6 +443,7 @@ func TestE2EWarhorn(t *testing.T) {
 }
 
 func TestE2EDressipi(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	const apiKey = "dr-api-key-3c7a91e4"
 	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: time.Hour})
@@ -505,6 +517,7 @@ func TestE2EDressipi(t *testing.T) {
 }
 
 func TestE2ELinkFailures(t *testing.T) {
+	t.Parallel()
 	base := newCLI(t)
 	c := base
 	const clientSecret = "wh-secret-a0f3"
@@ -690,6 +703,7 @@ func TestE2ELinkFailures(t *testing.T) {
 // while stdin stays open (first of paste/capture wins), the device flow
 // polls until approved, and remove revokes.
 func TestE2EOIDCLoopbackDeviceRevoke(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	srv := localoauth.NewOIDC(localoauth.OIDCOptions{
 		ClientID: "oidc-client", RedirectURIs: []string{"http://127.0.0.1/callback"},
@@ -760,6 +774,7 @@ func TestE2EOIDCLoopbackDeviceRevoke(t *testing.T) {
 // against the built-in provider, shows every status, and leaves nothing
 // behind.
 func TestE2EDemo(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.cheapKDF = false // no config.toml: the home must stay untouched
 	tmp := t.TempDir()
@@ -783,6 +798,7 @@ func TestE2EDemo(t *testing.T) {
 // .ci/run sets up): link, token and remove through TOKENRING_KEYRING=
 // secret-service, with nothing secret under TOKENRING_HOME.
 func TestE2ESecretService(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TOKENRING_TEST_SECRET_SERVICE") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		t.Skip("needs TOKENRING_TEST_SECRET_SERVICE=1 and a D-Bus session with an unlocked gnome-keyring (.ci/run)")
 	}
@@ -816,6 +832,7 @@ func TestE2ESecretService(t *testing.T) {
 // `token` refreshes an expired token first; a refresh token the provider
 // no longer accepts turns into exit code 4 and the needs_relink status.
 func TestE2ETokenRefreshesAndNeedsRelink(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	const apiKey = "dr-api-key-short"
 	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: time.Second})
@@ -868,6 +885,7 @@ func TestE2ETokenRefreshesAndNeedsRelink(t *testing.T) {
 
 // Ctrl-C while link waits for the paste: exit 130, nothing spent or stored.
 func TestE2ELinkInterrupted(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh-client", RedirectURI: whRedirect})
 	defer srv.Close()
@@ -889,6 +907,7 @@ func TestE2ELinkInterrupted(t *testing.T) {
 // Warhorn application tokens: client credentials, no browser, no stdin;
 // refresh gets a new application token.
 func TestE2EClientCredentials(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	const appSecret = "wh-app-secret-91c2"
 	srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh-user", ClientSecret: "x", AppClientID: "wh-app", AppClientSecret: appSecret})
@@ -926,6 +945,7 @@ func TestE2EClientCredentials(t *testing.T) {
 // token: token hands it out (exit 0) and says on stderr that the account
 // must be linked again before it expires; list shows both facts.
 func TestE2ETokenStillValidAfterInvalidGrant(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	const apiKey = "dr-api-key-valid"
 	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey, AccessTTL: 24 * time.Hour})

@@ -18,6 +18,7 @@ import (
 )
 
 func TestScreenshotsShowTheProgram(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)

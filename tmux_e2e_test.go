@@ -78,6 +78,7 @@ func aliceCountdown(scr string) int {
 }
 
 func TestE2ETmuxDemoCountdownCopyQuit(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed (.ci/run installs it)")
 	}

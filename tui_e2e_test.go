@@ -89,6 +89,7 @@ func waitExit(t *testing.T, exitFile string) string {
 }
 
 func TestE2ETUIEmptyState(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	s, exitFile := startTmux(t, c.env, c.bin)
 	scr := s.waitFor("No accounts yet")
@@ -111,6 +112,7 @@ func TestE2ETUIEmptyState(t *testing.T) {
 }
 
 func TestE2ETUIDemo(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	tmp := t.TempDir()
 	env := map[string]string{}
@@ -162,6 +164,7 @@ func (s *tmuxSession) waitForJoined(what string) string {
 // client secret and for a new keyring's passphrase (twice) with echo off,
 // then reads the pasted redirect URL from the same terminal.
 func TestE2ETerminalPrompts(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	delete(c.env, "TOKENRING_PASSPHRASE")
 	const secret = "typed-client-secret-4e1f"
@@ -223,6 +226,7 @@ func TestE2ETerminalPrompts(t *testing.T) {
 
 // Closing the terminal (SIGHUP) while the demo runs still deletes its keyring.
 func TestE2EDemoHangup(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	tmp := t.TempDir()
 	env := map[string]string{}
@@ -250,6 +254,7 @@ func TestE2EDemoHangup(t *testing.T) {
 // get no TOKENRING_* secret: the passphrase, client secret and API key are
 // read once at start-up and taken out of the environment.
 func TestE2EChildrenGetNoSecrets(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "bin")

@@ -545,3 +545,17 @@ func TestLoopbackCloseAndRefusals(t *testing.T) {
 		t.Errorf("busy port error %v does not wrap ErrConfig", err)
 	}
 }
+
+// flow.Exchanger's contract: a refresh answer without a refresh token (the
+// provider does not rotate) returns the one passed in, so the caller keeps
+// a usable refresh token.
+func TestRefreshWithoutNewRefreshTokenKeepsTheOld(t *testing.T) {
+	cs := newServer(t, jsonReply(200, `{"access_token":"`+testAccess+`","token_type":"Bearer","expires_in":3600}`))
+	tok, err := testClient().Refresh(context.Background(), testProvider(cs.URL), flow.Secrets{}, testRefresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.RefreshToken != testRefresh || tok.AccessToken != testAccess {
+		t.Fatalf("refresh token %q, want the old one kept", tok.RefreshToken)
+	}
+}
