@@ -14,7 +14,16 @@
 // 55 minutes from now (a countdown that changes every second, outside the
 // refresh window), so the soonest 20 fill the list of a 27-line terminal.
 //
-//	go run ./perf/seed -dir DIR -n 1000 [-layout index]   (passphrase in TOKENRING_PASSPHRASE)
+// With -enter-every D the accounts' tokens enter the refresh window one
+// after another, every D from 10 s after seeding on (issued at an unknown
+// time: the window is the policy's Max, 5 minutes), so that rows keep
+// entering it while the TUI idles with the keyring locked.
+//
+// -backend keyctl stores perf-token's secret in the kernel keyring (no
+// passphrase; -name picks another name for it, since the kernel keyring is
+// the user's, shared by every process): the extra accounts stay files only.
+//
+//	go run ./perf/seed -dir DIR -n 1000 [-layout index] [-enter-every 500ms] [-backend keyctl -name perf-kc-1]   (passphrase in TOKENRING_PASSPHRASE)
 package main
 
 import (
@@ -34,9 +43,12 @@ func main() {
 	dir := flag.String("dir", "", "config directory to create (TOKENRING_HOME)")
 	n := flag.Int("n", 1000, "accounts in all")
 	layout := flag.String("layout", "files", "files (accounts/NAME.json) or index (accounts.json, as commit ffd1981 wrote it)")
+	flag.DurationVar(&enterEvery, "enter-every", 0, "tokens enter the refresh window one every this long, from 10 s on (0: all 20 to 55 minutes away)")
+	flag.StringVar(&backend, "backend", "file", "keyring of perf-token's secret: file or keyctl")
+	flag.StringVar(&tokenName, "name", "perf-token", "the account with a valid token")
 	flag.Parse()
-	if *dir == "" || os.Getenv("TOKENRING_PASSPHRASE") == "" || *layout != "files" && *layout != "index" {
-		fmt.Fprintln(os.Stderr, "usage: TOKENRING_PASSPHRASE=... seed -dir DIR [-n 1000] [-layout files|index]")
+	if *dir == "" || backend == "file" && os.Getenv("TOKENRING_PASSPHRASE") == "" || *layout != "files" && *layout != "index" {
+		fmt.Fprintln(os.Stderr, "usage: TOKENRING_PASSPHRASE=... seed -dir DIR [-n 1000] [-layout files|index] [-enter-every D] [-backend file|keyctl] [-name NAME]")
 		os.Exit(2)
 	}
 	if err := seed(*dir, *n, *layout == "index"); err != nil {
@@ -44,6 +56,12 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+var (
+	enterEvery time.Duration
+	backend    = "file"
+	tokenName  = "perf-token"
+)
 
 func provider() flow.Provider {
 	return flow.Provider{
@@ -56,7 +74,7 @@ func provider() flow.Provider {
 }
 
 func seed(dir string, n int, index bool) error {
-	st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file", EnvPassphrase: os.Getenv("TOKENRING_PASSPHRASE")})
+	st, err := accounts.Open(accounts.Config{Dir: dir, Backend: backend, EnvPassphrase: os.Getenv("TOKENRING_PASSPHRASE")})
 	if err != nil {
 		return err
 	}
@@ -70,7 +88,7 @@ func seed(dir string, n int, index bool) error {
 		Expiry:       now.Add(24 * time.Hour),
 		IssuedAt:     now,
 	}
-	if err := st.Add(context.Background(), accounts.Account{Name: "perf-token", Provider: p, Scopes: p.Scopes},
+	if err := st.Add(context.Background(), accounts.Account{Name: tokenName, Provider: p, Scopes: p.Scopes},
 		accounts.Secret{Token: tok}); err != nil {
 		return err
 	}
@@ -80,10 +98,15 @@ func seed(dir string, n int, index bool) error {
 	}
 	for i := len(all); i < n; i++ {
 		exp := now.Add(20*time.Minute + time.Duration(i)*35*time.Minute/time.Duration(n))
+		issued := now.Add(-5 * time.Minute)
+		if enterEvery > 0 {
+			exp = now.Add(10*time.Second + time.Duration(i)*enterEvery + 5*time.Minute)
+			issued = time.Time{}
+		}
 		all = append(all, accounts.Account{
 			Name: fmt.Sprintf("acct-%04d", i), Provider: p, Scopes: p.Scopes,
 			LinkedAt: now.Add(-time.Hour), AccessExpiry: exp, ExpirySource: flow.ExpiryFromExpiresIn,
-			AccessIssued: now.Add(-5 * time.Minute), HasRefresh: true, Backend: "file",
+			AccessIssued: issued, HasRefresh: true, Backend: backend,
 		})
 	}
 	if index {

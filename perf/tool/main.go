@@ -8,14 +8,15 @@
 //	                           hyperfine --export-json files (pooled); with
 //	                           -pair, the ratio NEW+x / OLD+x of the medians
 //	                           and its range over the files (rounds)
-//	tool interleave [-runs N] [-warmup N] [-pair OLD,NEW] [-floor LABEL] 'LABEL|K=V ... CMD ARG...'...
-//	                           run the commands in turn (A B C A B C ...), each
+//	tool interleave [-runs N] [-warmup N] [-pair OLD,NEW] [-floor LABEL] [-ratios FILE] 'LABEL|K=V ... CMD ARG...'...
+//	                           run the commands in turn (A B C C B A ...), each
 //	                           with its own environment added, and print the
 //	                           median and min-max of the wall time and of the
 //	                           CPU time (user+sys) of each; with -pair, the
 //	                           median of the per-turn ratios NEW+x / OLD+x;
 //	                           with -floor, each command's ratio to LABEL turn
-//	                           by turn (median, min-max, middle half)
+//	                           by turn (median, min-max, middle half), also
+//	                           appended to FILE for perf/run.sh's table
 //	tool benchmedian < OUT     the median (and min-max of ns/op) of each metric of `go test -bench` output
 //	                           with -count N
 package main
@@ -215,8 +216,18 @@ func interleave(args []string) error {
 	warmup := fs.Int("warmup", 5, "untimed runs of each command first")
 	pair := fs.String("pair", "", "OLD,NEW: the ratio NEW+x / OLD+x, turn by turn")
 	floor := fs.String("floor", "", "LABEL: every other command's ratio to it, turn by turn")
+	machine := fs.String("ratios", "", "FILE: also append each ratio to the floor as LABEL|FLOOR|wall|MEDIAN|MIN|MAX|MEDIAN_MS|FLOOR_MEDIAN_MS")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	out := os.Stdout
+	if *machine != "" {
+		f, err := os.OpenFile(*machine, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = f
 	}
 	type command struct {
 		label     string
@@ -249,8 +260,15 @@ func interleave(args []string) error {
 		wall = float64(time.Since(t)) / 1e6
 		return wall, float64(cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime()) / 1e6, nil
 	}
+	// Every other turn runs the commands in reverse order (A B C, C B A,
+	// ...): the place in a turn matters here (a binary run right after
+	// another measured ~5% apart from an identical copy run before it).
 	for i := 0; i < *warmup+*runs; i++ {
-		for _, c := range cmds {
+		turn := slices.Clone(cmds)
+		if i%2 == 1 {
+			slices.Reverse(turn)
+		}
+		for _, c := range turn {
 			w, u, err := run(c)
 			if err != nil {
 				return err
@@ -282,6 +300,10 @@ func interleave(args []string) error {
 			fmt.Printf("  %-36s wall %.2fx (%.2f-%.2f; middle half %.2f-%.2f)   medians %.2fx\n",
 				c.label, median(slices.Clone(rw)), rw[0], rw[len(rw)-1], rw[len(rw)/4], rw[len(rw)*3/4],
 				median(slices.Clone(c.wall))/median(slices.Clone(f.wall)))
+			if *machine != "" {
+				fmt.Fprintf(out, "%s|%s|%s|%.2f|%.2f|%.2f|%.2f|%.2f\n", c.label, *floor, "wall",
+					median(slices.Clone(rw)), rw[0], rw[len(rw)-1], median(slices.Clone(c.wall)), median(slices.Clone(f.wall)))
+			}
 		}
 	}
 	old, cur, ok := strings.Cut(*pair, ",")
