@@ -94,7 +94,6 @@ var importRules = []importRule{
 	},
 }
 
-
 // uiScreens are the TUI's screen packages (one package a screen; dialog holds the small ones).
 var uiScreens = []string{mod + "ui/list", mod + "ui/detail", mod + "ui/wizard", mod + "ui/dialog"}
 
