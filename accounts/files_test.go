@@ -220,6 +220,36 @@ func TestRefreshWritesOneFile(t *testing.T) {
 	}
 }
 
+// TestRefreshAnswerWithoutRefreshTokenKeepsTheOld: a provider may answer a
+// refresh without a new refresh token (RFC 6749 §6): the one the account
+// has stays, so the next refresh still works. The store keeps it itself
+// and does not rely on the exchanger to copy it back (flow/exchange does,
+// another Exchanger need not).
+func TestRefreshAnswerWithoutRefreshTokenKeepsTheOld(t *testing.T) {
+	ex := newFakeEx(time.Now)
+	s := openFile(t, t.TempDir(), "pw", ex, nil)
+	tok := ex.Mint()
+	if err := s.Add(ctxT(t), Account{Name: "a", Provider: testProvider()}, Secret{Token: tok}); err != nil {
+		t.Fatal(err)
+	}
+	ex.noRotate = true
+	for i := 0; i < 2; i++ {
+		if _, err := s.Refresh(ctxT(t), "a"); err != nil {
+			t.Fatalf("refresh %d: %v", i+1, err)
+		}
+		sec, err := s.Secret(ctxT(t), "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sec.Token.RefreshToken != tok.RefreshToken {
+			t.Fatalf("refresh %d: the refresh token became %q", i+1, sec.Token.RefreshToken)
+		}
+		if sec.Token.AccessToken == tok.AccessToken {
+			t.Fatalf("refresh %d: the access token was not replaced", i+1)
+		}
+	}
+}
+
 // TestAddSameNameProcesses: four processes add the same name at once, in
 // five directories: one wins each time, the others get ErrExists, and the
 // secret stored is the winner's.

@@ -209,3 +209,35 @@ func TestDeadWritersLeftoversGoAtStart(t *testing.T) {
 		t.Errorf("a live writer's temp item was removed: %v", err)
 	}
 }
+
+// Linking: Writable (called before a single-use code is spent) says so
+// when the disk is full, and once it has said yes, the Add after the
+// exchange succeeds even if the disk filled up meanwhile: the room of the
+// new item was reserved by Writable, not found at Add.
+func TestWritableReservesTheNextAdd(t *testing.T) {
+	dir := smallDisk(t, "64k")
+	ex := newFakeEx(time.Now)
+	s := openFile(t, dir, "pw", ex, nil)
+	if err := s.Add(ctxT(t), Account{Name: "first", Provider: testProvider()}, Secret{Token: ex.Mint()}); err != nil {
+		t.Fatal(err)
+	}
+
+	free := fill(t, dir)
+	if err := s.Writable(ctxT(t)); !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("Writable on a full disk: %v, want ErrNoSpace", err)
+	}
+	free()
+
+	if err := s.Writable(ctxT(t)); err != nil {
+		t.Fatalf("Writable with room: %v", err)
+	}
+	free = fill(t, dir) // the disk fills while the code is exchanged
+	defer free()
+	if err := s.Add(ctxT(t), Account{Name: "second", Provider: testProvider()}, Secret{Token: ex.Mint()}); err != nil {
+		t.Fatalf("Add after Writable, the disk full since: %v", err)
+	}
+	sec, err := openFile(t, dir, "pw", ex, nil).Secret(ctxT(t), "second")
+	if err != nil || sec.Token.AccessToken == "" {
+		t.Fatalf("the account added on a full disk cannot be read back: %v", err)
+	}
+}

@@ -25,6 +25,9 @@ type fakeEx struct {
 	revoked  []string
 	revokeEr error
 	gate     chan struct{} // when set, Refresh waits for it
+	// noRotate: a refresh answers without a refresh token (RFC 6749 §6
+	// allows it) and the one sent stays valid.
+	noRotate bool
 }
 
 func newFakeEx(now func() time.Time) *fakeEx {
@@ -58,6 +61,12 @@ func (f *fakeEx) Refresh(ctx context.Context, p flow.Provider, s flow.Secrets, r
 	}
 	if !f.valid[rt] {
 		return nil, &flow.OAuthError{Op: "refresh", Code: "invalid_grant", Status: 400}
+	}
+	if f.noRotate {
+		t := f.mint()
+		delete(f.valid, t.RefreshToken)
+		t.RefreshToken = ""
+		return &t, nil
 	}
 	delete(f.valid, rt)
 	t := f.mint()

@@ -175,18 +175,23 @@ func TestCheckNonce(t *testing.T) {
 	tests := []struct {
 		name, id, nonce string
 		want            error
+		says            string // the message says why (the user sees it)
 	}{
-		{"no id token", "", "n", nil},
-		{"no nonce sent", noNonce, "", nil},
-		{"nonce missing from token", noNonce, "n", ErrNonceMismatch},
-		{"unreadable id token", "garbage", "n", ErrBadResponse},
-		{"match", makeJWT(`{}`, `{"nonce":"n1"}`), "n1", nil},
-		{"mismatch", makeJWT(`{}`, `{"nonce":"n1"}`), "n2", ErrNonceMismatch},
+		{"no id token", "", "n", nil, ""},
+		{"no nonce sent", noNonce, "", nil, ""},
+		{"nonce missing from token", noNonce, "n", ErrNonceMismatch, "it has none"},
+		{"empty nonce in token", makeJWT(`{}`, `{"nonce":""}`), "n", ErrNonceMismatch, "it has none"},
+		{"unreadable id token", "garbage", "n", ErrBadResponse, ""},
+		{"match", makeJWT(`{}`, `{"nonce":"n1"}`), "n1", nil, ""},
+		{"mismatch", makeJWT(`{}`, `{"nonce":"n1"}`), "n2", ErrNonceMismatch, ""},
 	}
 	for _, tt := range tests {
 		err := CheckNonce(tt.id, tt.nonce)
 		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+		}
+		if tt.says != "" && (err == nil || !strings.Contains(err.Error(), tt.says)) {
+			t.Errorf("%s: the message %v does not say %q", tt.name, err, tt.says)
 		}
 	}
 }
