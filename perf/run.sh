@@ -10,6 +10,9 @@
 #
 # The floors (perf/hello, perf/bare) and peers:
 #   hello        a Go binary printing a line, built here (whole-process commands)
+#   initonly     links every package tokenring links and runs no command: the
+#                start-up and package init every command pays (not a target;
+#                it says how much of a ratio a command's own code can change)
 #   bare         a bare Bubble Tea v2 program at the TUI's FPS drawing 20
 #                countdown rows with a selected one, in the same pty (first
 #                frame, idle CPU, idle bytes)
@@ -69,8 +72,8 @@ block() { # block NAME CMD...: run one measured block, note the load before and 
 step "build"
 go build -o "$w/tokenring" .
 CGO_ENABLED=0 go build -o "$w/tokenring-static" .
-for t in hello bare seed ptyrec tool; do go build -o "$w/$t" "./perf/$t"; done
-ls -l "$w/tokenring" "$w/tokenring-static" "$w/hello" "$w/bare" | awk '{printf "  %-22s %5.1f MB\n", substr($NF, length($NF)-20), $5/1048576}'
+for t in hello initonly bare seed ptyrec tool; do go build -o "$w/$t" "./perf/$t"; done
+ls -l "$w/tokenring" "$w/tokenring-static" "$w/hello" "$w/initonly" "$w/bare" | awk '{printf "  %-22s %5.1f MB\n", substr($NF, length($NF)-20), $5/1048576}'
 file "$w/tokenring" | grep -q 'dynamically linked' && echo "  (go build links tokenring dynamically: net and os/user use cgo; CGO_ENABLED=0 builds it static)"
 echo "$(nproc) cores; $(go version); load $(load)"
 
@@ -118,6 +121,7 @@ step "whole process: token, --version, list, beside hello-world and the peers ($
 common="TOKENRING_KEYRING=file XDG_RUNTIME_DIR=$w/rt"
 cmds=(
   "hello|$w/hello"
+  "init only|$w/initonly"
   "token, agent|TOKENRING_HOME=$w/agent $common $w/tokenring token perf-token"
   "token, agent, static|TOKENRING_HOME=$w/agent $common $w/tokenring-static token perf-token"
   "--version|$w/tokenring --version"
@@ -185,6 +189,7 @@ ratio: the median of the per-turn ratios to the floor (min-max); medians: ours /
 
 | measure | floor / peer (same run) | target | ratio | medians | load |
 | --- | --- | --- | --- | --- | --- |
+| start-up: perf/initonly (every package tokenring links, initialised; no command) | Go hello-world | (what no command can go below) | $(r "init only" hello wall) | $(m "init only" hello wall ms) | $(ld process) |
 | token, keyctl (no passphrase) | Go hello-world | <= 2.0x | $(r "token, keyctl" hello wall)$(static "token, keyctl, static") | $(m "token, keyctl" hello wall ms) | $(ld process) |
 | token through the unlock agent | Go hello-world | <= 1.5x | $(r "token, agent" hello wall)$(static "token, agent, static") | $(m "token, agent" hello wall ms) | $(ld process) |
 | token through the unlock agent | oidc-token (oidc-agent) | - | $(r "token, agent" oidc-token wall) | $(m "token, agent" oidc-token wall ms); oidc-token/hello $(r oidc-token hello wall) | $(ld process) |
