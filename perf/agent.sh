@@ -13,7 +13,8 @@
 #   env, 52d8290      the same with the tokenring of commit 52d8290 (before
 #                     issue 10: the passphrase went to PBKDF2 only), its own seed
 #
-# Run by perf/run.sh; alone: bash perf/agent.sh (RUNS=60 by default; the
+# perf/run.sh has the agent rows of issue 13 (beside initonly and oidc-token);
+# this compares with commit 52d8290: bash perf/agent.sh (RUNS=60 by default; the
 # Argon2id command takes ~0.4 s a run). Needs git, go, gh.
 set -euo pipefail
 cd "$(dirname "$0")/.."

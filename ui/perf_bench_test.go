@@ -58,11 +58,17 @@ func perfAccounts(n int, p flow.Provider, now time.Time, expiry func(i int) time
 	return all
 }
 
-func BenchmarkFirstFrame1000Locked(b *testing.B) {
+func BenchmarkFirstFrame1000Locked(b *testing.B)  { benchFirstFrameLocked(b, 1000) }
+func BenchmarkFirstFrame10000Locked(b *testing.B) { benchFirstFrameLocked(b, 10000) }
+
+// benchFirstFrameLocked: open the store, build the model, load n accounts
+// and render the first frame, the keyring locked.
+func benchFirstFrameLocked(b *testing.B, n int) {
 	dir := b.TempDir()
 	now := time.Now()
-	writeAccounts(b, dir, perfAccounts(1000, oidcP(), now, func(i int) time.Time { return now.Add(20*time.Minute + time.Duration(i)*2*time.Second) }))
+	writeAccounts(b, dir, perfAccounts(n, oidcP(), now, func(i int) time.Time { return now.Add(20*time.Minute + time.Duration(i)*2*time.Second) }))
 	env := map[string]string{} // no TOKENRING_PASSPHRASE: locked
+	want := fmt.Sprintf("%d accounts", n)
 	b.ReportAllocs()
 	for b.Loop() {
 		st, err := accounts.Open(accounts.Config{Dir: dir, Backend: "file"})
@@ -72,7 +78,7 @@ func BenchmarkFirstFrame1000Locked(b *testing.B) {
 		m := New(Options{Store: st, Getenv: func(k string) string { return env[k] }})
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 27})
 		m.Update(m.load("")())
-		if v := m.View().Content; !strings.Contains(v, "1000 accounts") || !strings.Contains(v, "keyring: file (") {
+		if v := m.View().Content; !strings.Contains(v, want) || !strings.Contains(v, "keyring: file (") {
 			b.Fatalf("first frame:\n%s", v)
 		}
 		m.shutdown()
