@@ -365,12 +365,27 @@ func (s *Store) fileRemove(key string) error {
 // passphrase, kdf.go), asking for the passphrase when no key is known:
 // Config.EnvPassphrase, then the Passphrase callback, else ErrLocked.
 func (s *Store) passphrase(ctx context.Context) (string, error) {
-	if p := s.key(); p != "" {
+	if p, unconverted := s.keyState(); p != "" && !unconverted {
 		return p, nil
 	}
 	s.umu.Lock() // one prompt at a time
 	defer s.umu.Unlock()
-	if p := s.key(); p != "" {
+	if p, unconverted := s.keyState(); p != "" {
+		if unconverted {
+			// The key came from readWithEnvPass: go on with an interrupted
+			// conversion as the unlock it skipped would have (a keyring
+			// an older tokenring wrote, half converted when a process was
+			// killed), or the next item of an older tokenring this store
+			// reads cannot be opened with the key.
+			pw := []byte(s.cfg.EnvPassphrase)
+			defer clear(pw)
+			if err := s.convertItems(ctx, pw, p); err != nil {
+				return "", fmt.Errorf("%s: %w", config.EnvPassphrase, err)
+			}
+			s.pmu.Lock()
+			s.unconverted = false
+			s.pmu.Unlock()
+		}
 		return p, nil
 	}
 	if env := s.cfg.EnvPassphrase; env != "" {

@@ -41,6 +41,6 @@ func (s *Store) readWithEnvPass(ctx context.Context, key string) (data []byte, o
 		box.wipe()
 		return nil, false
 	}
-	s.setKey(box)
+	s.setKeyFrom(box, true) // the next use of the key through passphrase converts what an older tokenring left
 	return data, true
 }

@@ -22,12 +22,29 @@ func (s *Store) key() string {
 	return s.pass
 }
 
-// setKey makes box's key the store's; Close overwrites it.
-func (s *Store) setKey(box *keyBox) {
+// keyState is the store's key and whether it still needs the conversion
+// an unlock does (Store.unconverted).
+func (s *Store) keyState() (string, bool) {
 	s.pmu.Lock()
+	defer s.pmu.Unlock()
+	return s.pass, s.unconverted
+}
+
+// setKey makes box's key the store's, verified by an unlock; Close
+// overwrites it.
+func (s *Store) setKey(box *keyBox) { s.setKeyFrom(box, false) }
+
+// setKeyFrom is setKey; unconverted says the key was proven by one item
+// only (readWithEnvPass).
+func (s *Store) setKeyFrom(box *keyBox, unconverted bool) {
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
 	s.boxes = append(s.boxes, box)
+	if unconverted && s.pass != "" {
+		return // an unlock verified a key meanwhile: it stays (and needs no conversion)
+	}
 	s.pass = box.String()
-	s.pmu.Unlock()
+	s.unconverted = unconverted
 }
 
 // forgetKey drops pass when it is still the store's key (it no longer opens

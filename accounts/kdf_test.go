@@ -309,3 +309,37 @@ func TestUnlockHonoursContext(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// A process that reads a converted item first with TOKENRING_PASSPHRASE
+// (readWithEnvPass: no unlock, so no conversion) still reads the items an
+// older tokenring left: its first use of the key through passphrase goes
+// on with the conversion. The order is fixed here (checkSecrets' map order
+// made TestMigrationGoesOnAtNextUnlock fail one run in ~5).
+func TestEnvReadOfConvertedItemThenOlderItem(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, fixture52, dir)
+	ex := newFakeEx(time.Now)
+	s := openFile(t, dir, "", ex, nil)
+	pw := []byte(fixture52Pass)
+	d, err := s.ensureKDF(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := deriveKey(pw, d)
+	for _, k := range []string{checkKey, itemKey("work.sso")} {
+		if err := s.convertItem(ctxT(t), pw, box.String(), k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s2 := openFile(t, dir, fixture52Pass, ex, nil)
+	first, err := s2.Secret(ctxT(t), "work.sso")
+	if err != nil || first.Token.AccessToken != fixture52Secrets["work.sso"].Token.AccessToken {
+		t.Fatalf("the converted item first: %v", err)
+	}
+	checkSecrets(t, s2, fixture52Secrets)
+	for k, kid := range itemFiles(t, dir) {
+		if kid != d.kid() {
+			t.Errorf("%s not converted", k)
+		}
+	}
+}

@@ -36,8 +36,13 @@ type Store struct {
 
 	files *accountFiles
 
-	pmu  sync.Mutex // guards pass and boxes
+	pmu  sync.Mutex // guards pass, unconverted and boxes
 	pass string     // the file keyring's verified key (kdf.go: derived from the passphrase)
+	// unconverted: pass was proven by one item (readWithEnvPass), not by an
+	// unlock, so items of an older tokenring may still wait for the
+	// conversion an unlock does; passphrase does it before pass is used
+	// for anything else.
+	unconverted bool
 	// boxes hold every key this store derived (kdf.go); Close overwrites them.
 	boxes []*keyBox
 	umu   sync.Mutex // one passphrase prompt at a time
