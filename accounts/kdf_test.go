@@ -223,12 +223,14 @@ func TestOlderItemIsConvertedAtUnlock(t *testing.T) {
 // Every item a migration converts is converted whole: a migration cut
 // short (here: its context ends) leaves the rest for the next unlock, and
 // both kinds of item open in between.
-func TestMigrationGoesOnAtNextUnlock(t *testing.T) {
+// halfConverted is fixture52's keyring with only the check item and
+// work.sso converted, as a process killed during the conversion leaves it.
+func halfConverted(t *testing.T) (string, kdfDoc, *fakeEx) {
+	t.Helper()
 	dir := t.TempDir()
 	copyTree(t, fixture52, dir)
 	ex := newFakeEx(time.Now)
 	s := openFile(t, dir, "", ex, nil)
-	// convert only the check item and one account, as a killed process would
 	pw := []byte(fixture52Pass)
 	d, err := s.ensureKDF(ctxT(t))
 	if err != nil {
@@ -240,6 +242,11 @@ func TestMigrationGoesOnAtNextUnlock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return dir, d, ex
+}
+
+func TestMigrationGoesOnAtNextUnlock(t *testing.T) {
+	dir, d, ex := halfConverted(t)
 	kids := itemFiles(t, dir)
 	if kids[itemKey("shop")] != "" || kids[checkKey] != d.kid() {
 		t.Fatalf("half-converted state not reached: %v", kids)
@@ -316,21 +323,7 @@ func TestUnlockHonoursContext(t *testing.T) {
 // on with the conversion. The order is fixed here (checkSecrets' map order
 // made TestMigrationGoesOnAtNextUnlock fail one run in ~5).
 func TestEnvReadOfConvertedItemThenOlderItem(t *testing.T) {
-	dir := t.TempDir()
-	copyTree(t, fixture52, dir)
-	ex := newFakeEx(time.Now)
-	s := openFile(t, dir, "", ex, nil)
-	pw := []byte(fixture52Pass)
-	d, err := s.ensureKDF(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	box := deriveKey(pw, d)
-	for _, k := range []string{checkKey, itemKey("work.sso")} {
-		if err := s.convertItem(ctxT(t), pw, box.String(), k); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, d, ex := halfConverted(t)
 	s2 := openFile(t, dir, fixture52Pass, ex, nil)
 	first, err := s2.Secret(ctxT(t), "work.sso")
 	if err != nil || first.Token.AccessToken != fixture52Secrets["work.sso"].Token.AccessToken {

@@ -9,9 +9,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func tryLockFD(f *os.File) (bool, error) {
+func tryLockFD(f *os.File) (bool, error) { return tryFlock(f, unix.LOCK_EX) }
+
+// tryFlock takes how (LOCK_EX or LOCK_SH) on f without waiting: false when
+// another holds a conflicting lock.
+func tryFlock(f *os.File, how int) (bool, error) {
 	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
 		switch {
 		case err == nil:
 			return true, nil

@@ -121,12 +121,12 @@ func (p Provider) Validate() error {
 		f Field
 		v string
 	}{{FieldAPIKeyHeader, p.APIKeyHeader}, {FieldTokenHeader, p.TokenHeader}} {
-		if h.v != "" && !isHeaderName(h.v) {
+		if h.v != "" && !IsHeaderName(h.v) {
 			bad(h.f, fmt.Sprintf("%q is not a valid HTTP header name", termtext.Snippet(h.v, 40)), "")
 		}
 	}
 	for k, v := range p.Headers {
-		if !isHeaderName(k) {
+		if !IsHeaderName(k) {
 			bad(FieldHeaders, fmt.Sprintf("has %q, which is not a valid header name", termtext.Snippet(k, 40)), "")
 		}
 		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
@@ -250,8 +250,8 @@ func isScopeToken(s string) bool {
 	return true
 }
 
-// isHeaderName: RFC 9110 token.
-func isHeaderName(s string) bool {
+// IsHeaderName says whether s is an HTTP field name (an RFC 9110 token).
+func IsHeaderName(s string) bool {
 	if s == "" {
 		return false
 	}

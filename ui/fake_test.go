@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenring/tokenring/ui/common/commontest"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -361,34 +363,7 @@ func waitText(t *testing.T, p *probe, s string) string {
 	return waitView(t, p, "“"+s+"”", func(v string) bool { return strings.Contains(v, s) })
 }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+r":
-		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
-	case "ctrl+y":
-		return tea.KeyPressMsg{Code: 'y', Mod: tea.ModCtrl}
-	}
-	r := []rune(s)
-	return tea.KeyPressMsg{Code: r[0], Text: s}
-}
+func press(s string) tea.KeyPressMsg { return commontest.Key(s) }
 
 // finalView quits and returns the final model's view, stripped of styling.
 func finalView(t *testing.T, tm *teatest.TestModel) string {
@@ -429,29 +404,8 @@ func settle(t testing.TB, m *Model, msg tea.Msg) {
 	}
 }
 
-func runCmd(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	select {
-	case msg := <-ch:
-		switch msg := msg.(type) {
-		case nil:
-			return nil
-		case tea.BatchMsg:
-			var out []tea.Msg
-			for _, c := range msg {
-				out = append(out, runCmd(c)...)
-			}
-			return out
-		}
-		return []tea.Msg{msg}
-	case <-time.After(100 * time.Millisecond):
-		return nil
-	}
-}
+// runCmd runs cmd and its batch (commontest.Run).
+func runCmd(cmd tea.Cmd) []tea.Msg { return commontest.Run(cmd) }
 
 func bgMsg(dark bool) tea.Msg {
 	if dark {

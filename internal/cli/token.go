@@ -373,12 +373,12 @@ func writeToken(w io.Writer, format, name string, h handout, c cred, now time.Ti
 	case formatHeader:
 		p := h.acct.Provider
 		hn, hv := p.AuthHeader(c.value)
-		if !isHeaderName(hn) {
+		if !flow.IsHeaderName(hn) {
 			return withCode(ExitUsage, fmt.Errorf("the token header %q of provider %s is not an HTTP header name (token_header in config.toml)", termtext.Snippet(hn, 40), p.Label()))
 		}
 		lines := hn + ": " + hv + "\n"
 		if h.apiKey != "" {
-			if !isHeaderName(p.APIKeyHeader) {
+			if !flow.IsHeaderName(p.APIKeyHeader) {
 				return withCode(ExitUsage, fmt.Errorf("the API key header %q of provider %s is not an HTTP header name (api_key_header in config.toml)", termtext.Snippet(p.APIKeyHeader, 40), p.Label()))
 			}
 			lines += p.APIKeyHeader + ": " + h.apiKey + "\n"
@@ -395,23 +395,6 @@ func writeToken(w io.Writer, format, name string, h handout, c cred, now time.Ti
 	}
 	_, err := fmt.Fprintln(w, c.value)
 	return err
-}
-
-// isHeaderName: an RFC 9110 field name (a token).
-func isHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // heldState is embedded in app: the store the outputs share and the

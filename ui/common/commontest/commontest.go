@@ -64,8 +64,8 @@ func (f *Accounts) Refreshing(name string) bool             { return f.InFlight[
 func (f *Accounts) RefreshDue(a accounts.Account) time.Time { return f.Policy.RefreshDue(a) }
 func (f *Accounts) NextChange(a accounts.Account) time.Time { return f.Policy.NextChange(a, f.C.Now) }
 
-// Key is a key press as the terminal sends it ("enter", "esc", "ctrl+c",
-// "tab", or one character).
+// Key is a key press as the terminal sends it ("enter", "esc", "tab",
+// arrows, "pgdown", "backspace", "ctrl+c/y/r", or one character).
 func Key(s string) tea.KeyPressMsg {
 	switch s {
 	case "enter":
@@ -82,6 +82,10 @@ func Key(s string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyLeft}
 	case "right":
 		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "ctrl+y":
