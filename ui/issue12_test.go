@@ -142,9 +142,11 @@ func TestVimKeysNavigateAndNeverCopy(t *testing.T) {
 	}
 	tm.Send(press("C"))
 	waitText(t, p, "Copied HTTP header of dressipi-shop")
-	if s, _ := clip.get(); s != "x-dressipi-jwt: dr-access" {
-		t.Fatalf("C copied %q", s)
-	}
+	// the toast is set in Update; the native write runs as a command after it
+	waitView(t, p, "the header on the native clipboard", func(string) bool {
+		s, _ := clip.get()
+		return s == "x-dressipi-jwt: dr-access"
+	})
 	tm.Send(press("n"))
 	waitText(t, p, "Which provider")
 }
