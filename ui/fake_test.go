@@ -400,12 +400,9 @@ func settle(t testing.TB, m *Model, msg tea.Msg) {
 			t.Fatal("the model does not settle")
 		}
 		_, cmd := m.Update(queue[0])
-		queue = append(queue[1:], runCmd(cmd)...)
+		queue = append(queue[1:], commontest.Run(m.c, cmd)...)
 	}
 }
-
-// runCmd runs cmd and its batch (commontest.Run).
-func runCmd(cmd tea.Cmd) []tea.Msg { return commontest.Run(cmd) }
 
 func bgMsg(dark bool) tea.Msg {
 	if dark {

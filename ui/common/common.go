@@ -7,6 +7,7 @@ package common
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -38,7 +39,8 @@ type Common struct {
 
 	ctx     context.Context // ended by the root's shutdown
 	timeout time.Duration
-	basic   bool // a 16-colour terminal
+	basic   bool         // a 16-colour terminal
+	busy    atomic.Int32 // IO commands running
 }
 
 // New returns the Common of a program: ctx ends every running operation
@@ -85,8 +87,15 @@ func (c *Common) Context() context.Context { return c.ctx }
 func (c *Common) IO(fn func(ctx context.Context) tea.Msg) tea.Cmd {
 	parent, d := c.ctx, c.timeout
 	return func() tea.Msg {
+		c.busy.Add(1)
+		defer c.busy.Add(-1)
 		ctx, cancel := context.WithTimeout(parent, d)
 		defer cancel()
 		return fn(ctx)
 	}
 }
+
+// Busy says whether an IO command is running. A test that runs commands
+// by hand (commontest.Run) waits for these and drops the others, which
+// are timers and waits that end only with the program.
+func (c *Common) Busy() bool { return c.busy.Load() > 0 }

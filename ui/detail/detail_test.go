@@ -48,7 +48,7 @@ func open(t *testing.T, locked bool) (*Model, *ct.Accounts, *secrets) {
 // the last action d answered with.
 func feed(d *Model, cmd tea.Cmd) common.Action {
 	var last common.Action
-	for _, msg := range ct.Run(cmd) {
+	for _, msg := range ct.Run(d.c, cmd) {
 		if act, _ := d.Update(msg); act != nil {
 			last = act
 		}

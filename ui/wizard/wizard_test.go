@@ -138,7 +138,7 @@ func drive(w *Model, msg tea.Msg) []common.Action {
 		if act != nil {
 			acts = append(acts, act)
 		}
-		queue = append(queue[1:], ct.Run(cmd)...)
+		queue = append(queue[1:], ct.Run(w.c, cmd)...)
 	}
 	return acts
 }
@@ -286,7 +286,7 @@ func TestStaleResultIgnored(t *testing.T) {
 	if !ex.captures[0].closed {
 		t.Fatal("going back leaves the listener open")
 	}
-	for _, m := range ct.Run(late) {
+	for _, m := range ct.Run(w.c, late) {
 		if act, cmd := w.Update(m); act != nil || cmd != nil {
 			t.Fatalf("stale result answered %#v", act)
 		}
@@ -439,7 +439,7 @@ func TestConfigSettingNamedAsInConfig(t *testing.T) {
 // result until the wizard is idle.
 func submit(w *Model) []common.Action {
 	var acts []common.Action
-	for _, m := range ct.Run(w.submitFields()) {
+	for _, m := range ct.Run(w.c, w.submitFields()) {
 		acts = append(acts, drive(w, m)...)
 	}
 	return acts

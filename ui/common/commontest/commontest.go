@@ -98,27 +98,38 @@ func Key(s string) tea.KeyPressMsg {
 }
 
 // Run runs cmd and the Cmds in the batch it returns, and gives back their
-// messages (a Cmd that has not answered after 100 ms is dropped).
-func Run(cmd tea.Cmd) []tea.Msg {
+// messages. A Cmd that has not answered after 100 ms is dropped (a tick, a
+// wait for the browser) unless c says an IO command is running: keyring
+// and network work is waited for, 10 s at most, however slow the machine
+// (a key derivation under -race on a loaded CI box takes ~0.5 s).
+func Run(c *common.Common, cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
 	}
 	ch := make(chan tea.Msg, 1)
 	go func() { ch <- cmd() }()
-	select {
-	case msg := <-ch:
-		switch msg := msg.(type) {
-		case nil:
-			return nil
-		case tea.BatchMsg:
-			var out []tea.Msg
-			for _, c := range msg {
-				out = append(out, Run(c)...)
+	grace := time.NewTimer(100 * time.Millisecond)
+	defer grace.Stop()
+	limit := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case msg := <-ch:
+			switch msg := msg.(type) {
+			case nil:
+				return nil
+			case tea.BatchMsg:
+				var out []tea.Msg
+				for _, sub := range msg {
+					out = append(out, Run(c, sub)...)
+				}
+				return out
 			}
-			return out
+			return []tea.Msg{msg}
+		case <-grace.C:
+			if c == nil || !c.Busy() || time.Now().After(limit) {
+				return nil
+			}
+			grace.Reset(10 * time.Millisecond)
 		}
-		return []tea.Msg{msg}
-	case <-time.After(100 * time.Millisecond):
-		return nil
 	}
 }
