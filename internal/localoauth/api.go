@@ -62,11 +62,16 @@ type Recorded struct {
 // sniff one. Count 0 means 1. Path "" means the token endpoint. A failed token
 // request that presented an authorization code burns that code, as a real
 // provider would.
+//
+// Late (with Delay, Status 0 and no Body) handles the request at once — a
+// code is spent, a refresh token rotated — and holds the answer for Delay:
+// a client that gives up in between has lost it.
 type Failure struct {
 	Status      int
 	Body        string
 	ContentType string
 	Delay       time.Duration
+	Late        bool
 	Count       int
 	Path        string
 }

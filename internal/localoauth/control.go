@@ -80,6 +80,7 @@ func (s *Server) handleControl(c *call) {
 		fl := Failure{Body: f.Get("body"), ContentType: f.Get("content_type"), Path: f.Get("path")}
 		fl.Status, _ = strconv.Atoi(f.Get("status"))
 		fl.Count, _ = strconv.Atoi(f.Get("count"))
+		fl.Late = f.Get("late") == "1"
 		if d := f.Get("delay"); d != "" {
 			var err error
 			if fl.Delay, err = time.ParseDuration(d); err != nil {

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -387,6 +388,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
+	if fail != nil && fail.Late {
+		s.answerLate(c, fail.Delay)
+		return
+	}
 	if fail != nil {
 		if fail.Delay > 0 {
 			t := time.NewTimer(fail.Delay)
@@ -415,6 +420,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.route(c)
+}
+
+// answerLate handles c now and holds the answer for d (Failure.Late).
+func (s *Server) answerLate(c *call, d time.Duration) {
+	w, rec := c.w, httptest.NewRecorder()
+	c.w = rec
+	s.route(c)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.r.Context().Done():
+		return
+	case <-s.closing:
+		return
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
 }
 
 func (s *Server) route(c *call) {
