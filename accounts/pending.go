@@ -76,3 +76,11 @@ func (s *Store) Pending() []string {
 	}
 	return out
 }
+
+// flushPending tries once more to store every secret held in memory
+// (Close: the last chance); what still fails stays listed by Pending.
+func (s *Store) flushPending() {
+	for _, name := range s.Pending() {
+		_, _ = s.pendingSecret(context.Background(), name)
+	}
+}

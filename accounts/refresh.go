@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/tokenring/tokenring/flow"
@@ -285,6 +286,14 @@ func (s *Store) doRefresh(ctx, wait context.Context, name string, force bool, mi
 		prepareKEK(s.pass)
 		s.pmu.Unlock()
 	}
+	// From here the old refresh token may be spent. A cancelled ctx (the
+	// first Ctrl-C, a TUI that quits) no longer stops the request, its
+	// answer or storing it: a provider that rotates would have moved on to
+	// tokens nobody kept, and the account would need linking again. ctx's
+	// deadline (and the exchanger's timeout) still bound the request, and
+	// Close waits for it; a second Ctrl-C still ends the process.
+	ctx, done := s.spend(ctx, name)
+	defer done()
 	nt, err := s.renew(ctx, wait, a, sec)
 	if err != nil {
 		a.LastError = cleanErr(err)
@@ -412,4 +421,44 @@ func (s *Store) saveAccount(a Account) error {
 		return err
 	}
 	return s.files.write(a)
+}
+
+// spend detaches ctx from its cancellation (keeping its deadline) for a
+// request that may spend name's refresh token, and counts it for Close
+// and Spending until done is called.
+func (s *Store) spend(ctx context.Context, name string) (context.Context, func()) {
+	s.spends.Add(1)
+	s.fmu.Lock()
+	if s.spending == nil {
+		s.spending = map[string]int{}
+	}
+	s.spending[name]++
+	s.fmu.Unlock()
+	dctx, cancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+	if dl, ok := ctx.Deadline(); ok {
+		dctx, cancel = context.WithDeadline(dctx, dl)
+	}
+	return dctx, func() {
+		cancel()
+		s.fmu.Lock()
+		if s.spending[name]--; s.spending[name] <= 0 {
+			delete(s.spending, name)
+		}
+		s.fmu.Unlock()
+		s.spends.Done()
+	}
+}
+
+// Spending names the accounts whose refresh request, possibly spending
+// the old refresh token, is on its way in this process: Close waits for
+// them, so a program about to exit can say why it waits.
+func (s *Store) Spending() []string {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	out := make([]string, 0, len(s.spending))
+	for n := range s.spending {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -49,6 +49,10 @@ type Store struct {
 
 	fmu     sync.Mutex
 	flights map[string]*flight // refreshes running in this process
+	// spending: refreshes of this process whose request may have spent the
+	// old refresh token (refresh.go); Close waits for them.
+	spending map[string]int
+	spends   sync.WaitGroup
 
 	// pending holds new tokens the provider issued that could not be
 	// stored yet (pending.go): handed out and stored at the next chance.
@@ -451,8 +455,14 @@ func (s *Store) Unlock(ctx context.Context, passphrase string) error {
 	return s.unlock(ctx, passphrase)
 }
 
-// Close releases the keyring. The Store must not be used afterwards.
+// Close releases the keyring. It first waits for the refreshes whose
+// request may have spent a refresh token (Spending: bounded by their
+// deadline and the exchanger's timeout) and tries once more to store new
+// tokens held in memory; what Pending lists afterwards ends with the
+// process. The Store must not be used afterwards.
 func (s *Store) Close() error {
+	s.spends.Wait()
+	s.flushPending()
 	s.releaseAdd()
 	s.pmu.Lock()
 	forgetKEKs(s.pass)
