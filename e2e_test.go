@@ -904,6 +904,54 @@ func TestE2ELinkInterrupted(t *testing.T) {
 	}
 }
 
+// Ctrl-C while a refresh request is on its way: Dressipi rotates refresh
+// tokens, so once the request reached it the old one is spent. The first
+// SIGINT must not throw the answer away (the account would need linking
+// again): refresh waits for it, stores it and exits 0; the next refresh
+// works with the rotated token. Before, it exited 130 and the next refresh
+// got invalid_grant.
+func TestE2ERefreshInterruptedKeepsTheRotatedToken(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	const apiKey = "dr-api-key-interrupt"
+	srv := localoauth.NewDressipi(localoauth.DressipiOptions{ClientID: "dr-client", APIKey: apiKey})
+	defer srv.Close()
+	env := []string{"TOKENRING_API_KEY=" + apiKey}
+	res, _ := c.link(srv, env, nil, "shop", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
+	c.expect(res, 0, "link")
+
+	srv.SetFail(localoauth.Failure{Path: "/oauth/token", Late: true, Delay: 2 * time.Second})
+	r := c.start(nil, "refresh", "shop")
+	for deadline := time.Now().Add(20 * time.Second); srv.Count("/oauth/token") < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("refresh sent no request; stderr:\n%s", r.stderr())
+		}
+	}
+	if err := r.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	res = r.waitOpen(t)
+	c.expect(res, 0, "refresh interrupted after its request was sent")
+	if !strings.Contains(res.stderr, "the refresh of shop is on its way") {
+		t.Errorf("the interrupted refresh did not say why it waits:\n%s", res.stderr)
+	}
+	reqs := tokenRequests(srv, "/oauth/token")
+	if len(reqs) != 2 {
+		t.Fatalf("%d token requests, want 2 (the link's and one refresh)", len(reqs))
+	}
+	spent := reqs[1].Form.Get("refresh_token")
+	if srv.ValidRefreshToken(spent) {
+		t.Fatal("the provider did not rotate the refresh token: the test proves nothing")
+	}
+	res = c.run(nil, "", "refresh", "shop")
+	c.expect(res, 0, "the next refresh, with the rotated refresh token")
+	res = c.run(nil, "", "token", "shop")
+	c.expect(res, 0, "token")
+	if !srv.ValidAccessToken(strings.TrimSpace(res.stdout)) {
+		t.Fatal("token printed a token the provider does not accept")
+	}
+}
+
 // Warhorn application tokens: client credentials, no browser, no stdin;
 // refresh gets a new application token.
 func TestE2EClientCredentials(t *testing.T) {

@@ -183,6 +183,9 @@ func (a *app) openStoreLocal() (store, config.File, error) {
 	backend, source := a.env.Backend(cfg)
 	st, err := a.open(accounts.Config{Dir: dir, Backend: backend, BackendSource: source, Exchanger: a.exchanger,
 		Now: a.now, Policy: policy(cfg), KDF: kdfParams(cfg)})
+	if err == nil {
+		a.watchSpends(st)
+	}
 	return st, cfg, err
 }
 

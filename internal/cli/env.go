@@ -46,6 +46,7 @@ type app struct {
 	// ends this process by it too, as a shell reports a child's death.
 	childSignal int
 	heldState
+	spends spendWatch
 }
 
 // store is what the commands use of *accounts.Store (a superset of
@@ -163,6 +164,7 @@ func (a *app) openStore(prompt bool) (store, config.File, error) {
 	if err != nil {
 		return nil, cfg, err
 	}
+	a.watchSpends(st)
 	// A running, unlocked agent does what needs a secret (agent.go).
 	return a.viaAgent(dir, st), cfg, nil
 }

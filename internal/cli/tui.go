@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tokenring/tokenring/accounts"
 	"github.com/tokenring/tokenring/flow"
 	"github.com/tokenring/tokenring/internal/demo"
 	"github.com/tokenring/tokenring/internal/termtext"
@@ -37,12 +40,20 @@ func (a *app) runTUI(ctx context.Context) error {
 
 // runOwnTUI runs the UI once on the user's own store; the store is closed
 // before the demo (which has its own) starts.
-func (a *app) runOwnTUI(ctx context.Context) error {
+func (a *app) runOwnTUI(ctx context.Context) (err error) {
 	st, cfg, err := a.openStore(false)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() {
+		switch cerr := a.closeAfterTUI(st); {
+		case cerr == nil:
+		case errors.Is(err, ui.ErrDemoRequested): // say it; no demo
+			err = cerr
+		default:
+			err = errors.Join(err, cerr)
+		}
+	}()
 	return ui.Run(ctx, ui.Options{
 		Store:          st,
 		Exchanger:      a.exchanger,
@@ -116,4 +127,30 @@ func (a *app) demo(ctx context.Context, listOnly bool) error {
 	})
 	fmt.Fprintln(a.stderr, "Demo over: its provider is stopped and its keyring deleted.")
 	return err
+}
+
+// closeAfterTUI closes the store of a TUI that has quit. A background
+// refresh may still be on its way with a request that spent the old
+// refresh token: Close waits for its answer and stores it (the screen is
+// gone, so say why the prompt does not come back yet). New tokens the
+// keyring would not take are lost with this process: an error names them.
+func (a *app) closeAfterTUI(st store) error {
+	a.sayWaiting()
+	_ = st.Close()
+	var local any = st
+	if b, ok := st.(agentBacked); ok { // without the agent its refreshes run here
+		local = b.Local
+	}
+	p, ok := local.(interface{ Pending() []string })
+	if !ok {
+		return nil
+	}
+	lost := p.Pending()
+	if len(lost) == 0 {
+		return nil
+	}
+	sort.Strings(lost)
+	names := termtext.Clean(strings.Join(lost, ", "))
+	return fmt.Errorf("%w: the keyring did not take the new tokens of %s, and they end with this process: %s may need linking again (tokenring refresh NAME says how the keyring fails)",
+		accounts.ErrNotStored, names, names)
 }

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/tokenring/tokenring/internal/termtext"
+)
+
+// A refresh whose request is on its way may already have spent the old
+// refresh token (a provider that rotates, like Dressipi): the store does
+// not give it up when the command is interrupted or the TUI quits
+// (accounts.Store.Spending), so the process waits for the answer before it
+// ends. These say why, once, instead of leaving the user at a Ctrl-C that
+// seems to do nothing.
+
+type spender interface{ Spending() []string }
+
+type spendWatch struct {
+	mu     sync.Mutex
+	stores []spender
+	said   bool
+}
+
+// watchSpends records st (or, behind the agent, the store it falls back
+// on) for sayWaiting.
+func (a *app) watchSpends(st store) {
+	var s any = st
+	if b, ok := st.(agentBacked); ok {
+		s = b.Local
+	}
+	if sp, ok := s.(spender); ok {
+		a.spends.mu.Lock()
+		a.spends.stores = append(a.spends.stores, sp)
+		a.spends.mu.Unlock()
+	}
+}
+
+// sayWaiting tells the user, once, which refreshes the process waits for.
+func (a *app) sayWaiting() {
+	a.spends.mu.Lock()
+	defer a.spends.mu.Unlock()
+	if a.spends.said {
+		return
+	}
+	var names []string
+	for _, s := range a.spends.stores {
+		names = append(names, s.Spending()...)
+	}
+	if len(names) == 0 {
+		return
+	}
+	a.spends.said = true
+	fmt.Fprintf(a.stderr, "tokenring: the refresh of %s is on its way and may already have spent the old refresh token: waiting for its answer to store it (Ctrl-C again to stop anyway)\n",
+		termtext.Clean(strings.Join(names, ", ")))
+}
