@@ -932,7 +932,7 @@ func TestE2ERefreshInterruptedKeepsTheRotatedToken(t *testing.T) {
 	}
 	res = r.waitOpen(t)
 	c.expect(res, 0, "refresh interrupted after its request was sent")
-	if !strings.Contains(res.stderr, "the refresh of shop is on its way") {
+	if !strings.Contains(res.stderr, "the refresh of shop is on its way") || !strings.Contains(res.stderr, "Ctrl-C again") {
 		t.Errorf("the interrupted refresh did not say why it waits:\n%s", res.stderr)
 	}
 	reqs := tokenRequests(srv, "/oauth/token")

@@ -172,7 +172,7 @@ func notifySignals() (context.Context, context.CancelFunc) {
 func run(ctx context.Context, args []string, a *app) int {
 	root := newRootCmd(a)
 	root.SetArgs(args)
-	defer context.AfterFunc(ctx, a.sayWaiting)()
+	defer context.AfterFunc(ctx, func() { a.sayWaiting(true) })()
 	err := root.ExecuteContext(ctx)
 	a.closeHeld()
 	if err == nil {

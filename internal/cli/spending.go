@@ -37,8 +37,10 @@ func (a *app) watchSpends(st store) {
 	}
 }
 
-// sayWaiting tells the user, once, which refreshes the process waits for.
-func (a *app) sayWaiting() {
+// sayWaiting tells the user, once, which refreshes the process waits for;
+// interrupted: after a Ctrl-C (the next one ends the process), else after
+// the TUI quit (the first one only cancels what has not been sent).
+func (a *app) sayWaiting(interrupted bool) {
 	a.spends.mu.Lock()
 	defer a.spends.mu.Unlock()
 	if a.spends.said {
@@ -52,6 +54,10 @@ func (a *app) sayWaiting() {
 		return
 	}
 	a.spends.said = true
-	fmt.Fprintf(a.stderr, "tokenring: the refresh of %s is on its way and may already have spent the old refresh token: waiting for its answer to store it (Ctrl-C again to stop anyway)\n",
-		termtext.Clean(strings.Join(names, ", ")))
+	stop := "Ctrl-C twice"
+	if interrupted {
+		stop = "Ctrl-C again"
+	}
+	fmt.Fprintf(a.stderr, "tokenring: the refresh of %s is on its way and may already have spent the old refresh token: waiting for its answer to store it (%s to stop anyway)\n",
+		termtext.Clean(strings.Join(names, ", ")), stop)
 }

@@ -37,8 +37,8 @@ func TestCloseAfterTUISaysWhyItWaitsAndWhatIsLost(t *testing.T) {
 	if exitCode(err) == ExitOK {
 		t.Fatal("lost tokens exit 0")
 	}
-	ta.sayWaiting() // an interrupt as well: said once
-	if n := strings.Count(ta.stderr.String(), "the refresh of shop is on its way"); n != 1 {
+	ta.sayWaiting(true) // an interrupt as well: said once
+	if n := strings.Count(ta.stderr.String(), "the refresh of shop is on its way"); n != 1 || !strings.Contains(ta.stderr.String(), "Ctrl-C twice") {
 		t.Fatalf("said %d times why it waits:\n%s", n, ta.stderr.String())
 	}
 

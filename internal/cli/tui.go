@@ -135,7 +135,7 @@ func (a *app) demo(ctx context.Context, listOnly bool) error {
 // gone, so say why the prompt does not come back yet). New tokens the
 // keyring would not take are lost with this process: an error names them.
 func (a *app) closeAfterTUI(st store) error {
-	a.sayWaiting()
+	a.sayWaiting(false)
 	_ = st.Close()
 	var local any = st
 	if b, ok := st.(agentBacked); ok { // without the agent its refreshes run here

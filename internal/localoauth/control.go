@@ -25,7 +25,7 @@ import (
 //	POST /_localoauth/deny-device    [user_code=] -> 204
 //	POST /_localoauth/revoke-all                  -> 204
 //	POST /_localoauth/revoke         token=       -> 204
-//	POST /_localoauth/fail  status= body= content_type= delay=2s count= path= -> 204
+//	POST /_localoauth/fail  status= body= content_type= delay=2s late=1 count= path= -> 204
 //	POST /_localoauth/clock offset=90s            -> 204 (server clock = now + offset)
 //	POST /_localoauth/mint  scope= ttl=30s        -> 200 JSON Tokens
 //	GET  /_localoauth/count?path=/oauth/token     -> 200 text: a number
