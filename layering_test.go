@@ -88,6 +88,11 @@ var importRules = []importRule{
 			charm...),
 	},
 	{
+		Why:       "the binary carries no test helpers (httptest's init, a test certificate, would run at every command's start-up)",
+		Pkgs:      []string{"."},
+		Forbidden: []string{"testing", "net/http/httptest", "github.com/charmbracelet/x/exp/teatest", mod + "ui/common/commontest"},
+	},
+	{
 		Why:       "the TUI sees the unlock agent only through its Backend (ui.AgentState): it never dials it",
 		Pkgs:      []string{"./ui/..."},
 		Forbidden: []string{mod + "internal/agent"},

@@ -1,6 +1,7 @@
 package localoauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -11,7 +12,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -424,8 +424,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // answerLate handles c now and holds the answer for d (Failure.Late).
 func (s *Server) answerLate(c *call, d time.Duration) {
-	w, rec := c.w, httptest.NewRecorder()
-	c.w = rec
+	w, held := c.w, &heldAnswer{h: http.Header{}, code: http.StatusOK}
+	c.w = held
 	s.route(c)
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -436,12 +436,23 @@ func (s *Server) answerLate(c *call, d time.Duration) {
 	case <-s.closing:
 		return
 	}
-	for k, v := range rec.Header() {
+	for k, v := range held.h {
 		w.Header()[k] = v
 	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	w.WriteHeader(held.code)
+	w.Write(held.body.Bytes())
 }
+
+// heldAnswer is an answer written but not sent yet (answerLate).
+type heldAnswer struct {
+	h    http.Header
+	code int
+	body bytes.Buffer
+}
+
+func (a *heldAnswer) Header() http.Header         { return a.h }
+func (a *heldAnswer) WriteHeader(code int)        { a.code = code }
+func (a *heldAnswer) Write(b []byte) (int, error) { return a.body.Write(b) }
 
 func (s *Server) route(c *call) {
 	p := c.r.URL.Path
