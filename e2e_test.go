@@ -920,7 +920,7 @@ func TestE2ERefreshInterruptedKeepsTheRotatedToken(t *testing.T) {
 	res, _ := c.link(srv, env, nil, "shop", "--provider", "dressipi", "--base-url", srv.URL, "--client-id", "dr-client")
 	c.expect(res, 0, "link")
 
-	srv.SetFail(localoauth.Failure{Path: "/oauth/token", Late: true, Delay: 2 * time.Second})
+	srv.SetFail(localoauth.Failure{Path: "/oauth/token", Late: true, Delay: 3 * time.Second})
 	r := c.start(nil, "refresh", "shop")
 	for deadline := time.Now().Add(20 * time.Second); srv.Count("/oauth/token") < 2; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {

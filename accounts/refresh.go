@@ -291,9 +291,14 @@ func (s *Store) doRefresh(ctx, wait context.Context, name string, force bool, mi
 	// answer or storing it: a provider that rotates would have moved on to
 	// tokens nobody kept, and the account would need linking again. ctx's
 	// deadline (and the exchanger's timeout) still bound the request, and
-	// Close waits for it; a second Ctrl-C still ends the process.
-	ctx, done := s.spend(ctx, name)
-	defer done()
+	// Close waits for it; a second Ctrl-C still ends the process. (Client
+	// credentials spend nothing, and a provider seen to keep its refresh
+	// tokens loses nothing with a cut answer: renew bounds those by wait.)
+	if sec.Token.RefreshToken != "" && !a.RefreshKeeps {
+		var done func()
+		ctx, done = s.spend(ctx, name)
+		defer done()
+	}
 	nt, err := s.renew(ctx, wait, a, sec)
 	if err != nil {
 		a.LastError = cleanErr(err)

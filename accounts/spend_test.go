@@ -35,8 +35,8 @@ func TestCancelDuringRotatingRefreshKeepsTheNewTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// the provider rotates at once and answers 1.5 s later
-	srv.SetFail(localoauth.Failure{Path: "/token", Late: true, Delay: 1500 * time.Millisecond})
+	// the provider rotates at once and answers 2.5 s later
+	srv.SetFail(localoauth.Failure{Path: "/token", Late: true, Delay: 2500 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	refreshed := make(chan error, 1)
@@ -78,5 +78,43 @@ func TestCancelDuringRotatingRefreshKeepsTheNewTokens(t *testing.T) {
 	}
 	if srv.ValidRefreshToken(old.RefreshToken) {
 		t.Fatal("the provider did not rotate: the test proves nothing")
+	}
+}
+
+// What spends nothing is still cut by a cancel: client credentials (a new
+// request gets a new token) are not waited for, nor named as spending.
+func TestCancelCutsARefreshThatSpendsNothing(t *testing.T) {
+	srv := localoauth.NewOIDC(localoauth.OIDCOptions{ClientID: "oidc-client", ClientSecret: "oidc-secret-123",
+		AccessTTL: time.Hour, ClientCredentials: true})
+	defer srv.Close()
+	s := openFile(t, t.TempDir(), "pw", exchange.New(), nil)
+	app := oidcProvider(srv, flow.GrantClientCredentials)
+	cc, err := exchange.New().ClientCredentials(ctxT(t), app, flow.Secrets{ClientSecret: "oidc-secret-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(ctxT(t), Account{Name: "app", Provider: app}, Secret{Token: *cc, ClientSecret: "oidc-secret-123"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFail(localoauth.Failure{Path: "/token", Late: true, Delay: 5 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	refreshed := make(chan error, 1)
+	go func() {
+		_, err := s.Refresh(ctx, "app")
+		refreshed <- err
+	}()
+	waitRequests(t, srv, "/token", 2)
+	if got := s.Spending(); len(got) != 0 {
+		t.Fatalf("client credentials named as spending: %v", got)
+	}
+	cancel()
+	select {
+	case err := <-refreshed:
+		if err == nil {
+			t.Fatal("a cancelled client-credentials refresh succeeded")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("a cancel did not cut a client-credentials request")
 	}
 }

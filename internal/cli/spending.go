@@ -23,14 +23,10 @@ type spendWatch struct {
 	said   bool
 }
 
-// watchSpends records st (or, behind the agent, the store it falls back
-// on) for sayWaiting.
+// watchSpends records a store just opened (before the agent wraps it)
+// for sayWaiting.
 func (a *app) watchSpends(st store) {
-	var s any = st
-	if b, ok := st.(agentBacked); ok {
-		s = b.Local
-	}
-	if sp, ok := s.(spender); ok {
+	if sp, ok := st.(spender); ok {
 		a.spends.mu.Lock()
 		a.spends.stores = append(a.spends.stores, sp)
 		a.spends.mu.Unlock()
