@@ -491,3 +491,47 @@ func TestWrapUsesTheAgentOnlyWhenUnlocked(t *testing.T) {
 		t.Fatal("still up")
 	}
 }
+
+// The agent stopped (or locked) while a refresh it runs is on its way to
+// a provider that rotates: the client that asked is gone and the agent is
+// told to stop, but the answer is awaited and stored before the key is
+// overwritten; the account keeps working after.
+func TestAgentStopKeepsARefreshOnItsWay(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := ctxT(t)
+	srv := dressipi(t, time.Hour)
+	old := r.link(srv, "shop", "agent pass")
+	if _, err := r.c.Unlock(ctx, []byte("agent pass"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFail(localoauth.Failure{Path: "/oauth/token", Late: true, Delay: 2500 * time.Millisecond})
+	cctx, cancel := context.WithCancel(ctx)
+	asked := make(chan error, 1)
+	go func() {
+		_, err := r.c.Refresh(cctx, "shop", false)
+		asked <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); srv.Count("/oauth/token") < 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the agent sent no refresh")
+		}
+	}
+	cancel() // the client gives up
+	<-asked
+	r.stop() // and the agent is stopped: it locks, after the answer
+	if srv.ValidRefreshToken(old.Token.RefreshToken) {
+		t.Fatal("the provider did not rotate: the test proves nothing")
+	}
+	st, err := accounts.Open(accounts.Config{Dir: r.dir, Backend: "file", EnvPassphrase: "agent pass", Exchanger: exchange.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sec, err := st.Secret(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !srv.ValidRefreshToken(sec.Token.RefreshToken) {
+		t.Fatal("the keyring does not hold the rotated refresh token: the account needs linking again")
+	}
+}

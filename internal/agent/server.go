@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -498,6 +499,9 @@ func (s *Server) lock() {
 	s.st = nil
 	s.mu.Unlock()
 	if st != nil {
+		if names := st.Spending(); len(names) > 0 { // Close waits for them
+			s.cfg.Logf("locking: first the answer to the refresh of %s, which may have spent its refresh token", termtext.Clean(strings.Join(names, ", ")))
+		}
 		st.Close()
 		s.cfg.Logf("locked: the key is overwritten")
 	}
