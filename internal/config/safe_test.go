@@ -4,6 +4,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,17 @@ func TestLoadRefusesHugeAndDeep(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, FileName), []byte(deep), 0o600)
 	if err := loadWithin(t, dir); !errors.Is(err, ErrFile) || !strings.Contains(err.Error(), "nest 10000 deep") {
 		t.Fatalf("deep: %v", err)
+	}
+	// the limit itself: one level over it is refused, at it the parser runs
+	over := "a = " + strings.Repeat("[", MaxNesting+1) + strings.Repeat("]", MaxNesting+1) + "\n"
+	os.WriteFile(filepath.Join(dir, FileName), []byte(over), 0o600)
+	if err := loadWithin(t, dir); !errors.Is(err, ErrFile) || !strings.Contains(err.Error(), fmt.Sprintf("nest %d deep", MaxNesting+1)) {
+		t.Fatalf("%d levels: %v", MaxNesting+1, err)
+	}
+	at := "a = " + strings.Repeat("[", MaxNesting) + strings.Repeat("]", MaxNesting) + "\n"
+	os.WriteFile(filepath.Join(dir, FileName), []byte(at), 0o600)
+	if err := loadWithin(t, dir); err != nil && strings.Contains(err.Error(), "deep") {
+		t.Fatalf("%d levels refused: %v", MaxNesting, err)
 	}
 	huge := "# " + strings.Repeat("x", MaxFileSize) + "\n"
 	os.WriteFile(filepath.Join(dir, FileName), []byte(huge), 0o600)

@@ -257,8 +257,19 @@ func TestEachGrantLinksOnce(t *testing.T) {
 		srv := localoauth.NewWarhorn(localoauth.WarhornOptions{ClientID: "wh", ClientSecret: "s3cret"})
 		defer srv.Close()
 		st := openStore(t, "pw")
-		p := plan(t, newLinker(st), Request{Name: "app", Provider: "warhorn", Overrides: flow.Overrides{
-			TokenURL: srv.URL + "/oauth/token", ClientID: "wh", Grant: flow.GrantClientCredentials}}, flow.Secrets{ClientSecret: "s3cret"})
+		p, err := newLinker(st).Plan(ctx, Request{Name: "app", Provider: "warhorn", Overrides: flow.Overrides{
+			TokenURL: srv.URL + "/oauth/token", ClientID: "wh", Grant: flow.GrantClientCredentials}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// the grant always needs a client secret: without one, nothing is sent
+		var se *SecretError
+		if err := p.Ready(ctx, flow.Secrets{}); !errors.As(err, &se) || se.Secret != SecretClientSecret {
+			t.Fatalf("Ready without the client secret: %v", err)
+		}
+		if err := p.Ready(ctx, flow.Secrets{ClientSecret: "s3cret"}); err != nil {
+			t.Fatal(err)
+		}
 		is := start[*Issued](t, p)
 		saved(t, st, p, is.Result, "app")
 		if n := srv.Count("/oauth/token"); n != 1 {
