@@ -88,14 +88,14 @@ var importRules = []importRule{
 			charm...),
 	},
 	{
-		Why:       "the binary carries no test helpers (httptest's init, a test certificate, would run at every command's start-up)",
-		Pkgs:      []string{"."},
-		Forbidden: []string{"testing", "net/http/httptest", "github.com/charmbracelet/x/exp/teatest", mod + "ui/common/commontest"},
-	},
-	{
 		Why:       "the TUI sees the unlock agent only through its Backend (ui.AgentState): it never dials it",
 		Pkgs:      []string{"./ui/..."},
 		Forbidden: []string{mod + "internal/agent"},
+	},
+	{
+		Why:       "the binary carries no test helpers (httptest's init, a test certificate, would run at every command's start-up)",
+		Pkgs:      []string{"."},
+		Forbidden: []string{"testing", "net/http/httptest", "github.com/charmbracelet/x/exp/teatest", mod + "ui/common/commontest"},
 	},
 }
 
@@ -220,6 +220,9 @@ func TestViolationsCatchesBrokenRules(t *testing.T) {
 		{10, []string{"charm.land/lipgloss/v2"}, "charm.land/lipgloss/v2"},
 		{10, []string{mod + "flow/exchange"}, "flow/exchange"},
 		{11, []string{mod + "internal/agent"}, "internal/agent"},
+		{12, []string{"testing"}, "testing"},
+		{12, []string{"net/http/httptest"}, "net/http/httptest"},
+		{12, []string{mod + "ui/common/commontest"}, "ui/common/commontest"},
 	}
 	for _, tc := range cases {
 		v := violations("x", tc.deps, importRules[tc.rule].Forbidden)

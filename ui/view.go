@@ -75,7 +75,7 @@ func (m *Model) headerView() string {
 		right = "keyring: " + termtext.Clean(m.backend.Name)
 		switch {
 		case m.agentOK && m.agent.Unlocked:
-			right += " · " + agentUntil(m.agent.Until)
+			right += " · " + agentUntil(m.agent.Until, m.c.Now)
 		case m.backend.New:
 			right += " (new)" // no passphrase yet: not "locked"
 		case m.backend.Locked:
@@ -141,15 +141,11 @@ func (m *Model) infoLine(onList bool) (string, bool) {
 
 // agentUntil is the header's "unlocked until 18:40" (the date too when it
 // is not today).
-func agentUntil(t time.Time) string {
+func agentUntil(t, now time.Time) string {
 	if t.IsZero() {
 		return "unlocked by the agent"
 	}
-	t = t.Local()
-	if y, mo, d := time.Now().Date(); t.Year() != y || t.Month() != mo || t.Day() != d {
-		return "unlocked until " + t.Format("Jan 2 15:04")
-	}
-	return "unlocked until " + t.Format("15:04")
+	return "unlocked until " + stampShort(t, now)
 }
 
 // agentEvent is the agent's latest event of the last hour, for the info
